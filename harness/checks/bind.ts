@@ -1,0 +1,123 @@
+/** BIND: the lock is the listener. */
+import { isLoopbackHost } from '../observe/procfs.js';
+import { portHolders, portState, tcpConnect, websocketUpgrade } from '../observe/probes.js';
+import { withoutPortOption } from '../run/argv.js';
+import { WAITS } from '../run/options.js';
+import { DEFAULT_GATEWAY_PORT, HostLock } from '../run/ports.js';
+import { summarize } from '../run/time.js';
+import type { Listening } from '../run/candidate.js';
+import type { CheckContext } from '../run/context.js';
+import type { Check } from './check.js';
+
+const coversLoopback = (host: string): boolean => host === '127.0.0.1' || host === '0.0.0.0' || host === '::';
+
+/** Passes when the listener covers 127.0.0.1:port and a TCP connect to it succeeds. */
+async function expectLoopbackListener(ctx: CheckContext, listening: Listening, port: number): Promise<string> {
+  const addresses = listening.sockets.map((s) => s.address).join(', ');
+  if (!listening.sockets.some((s) => coversLoopback(s.host))) {
+    ctx.fail(`listens on ${addresses}, not on 127.0.0.1:${port}`, {
+      expected: `LISTEN on 127.0.0.1:${port}`,
+      actual: addresses,
+    });
+  }
+  if (!(await tcpConnect(port, ctx.wait(WAITS.connectMs)))) ctx.fail(`LISTEN on ${addresses} but a connect to 127.0.0.1:${port} failed`);
+  return `listening on ${addresses}`;
+}
+
+// BIND-1 MUST: With --port P, the gateway listens on TCP 127.0.0.1:P at startup.
+const bind1: Check = {
+  id: 'BIND-1',
+  async run(ctx: CheckContext) {
+    const profile = await ctx.profile();
+    const candidate = await ctx.start(profile);
+    ctx.measure({ startup: candidate.listening!.at - candidate.spawnedAt });
+    return expectLoopbackListener(ctx, candidate.listening!, profile.port);
+  },
+};
+
+// BIND-2 MUST: Without --port, it listens on 127.0.0.1:18789 (skip where 18789 is not free).
+const bind2: Check = {
+  id: 'BIND-2',
+  exclusive: true,
+  async run(ctx: CheckContext) {
+    const argv = withoutPortOption(ctx.options.command);
+    if (!argv) ctx.skip('the command uses {port} other than as a --port option: no command without a port can be formed');
+    const lock = await HostLock.take(`port/${DEFAULT_GATEWAY_PORT}`);
+    if (!lock) ctx.skip(`another harness run on this host is using port ${DEFAULT_GATEWAY_PORT}`);
+    ctx.atCleanup(() => lock.release());
+    const state = await portState(DEFAULT_GATEWAY_PORT);
+    if (!state.free) {
+      ctx.recordHolders(state.listeners);
+      const holder = state.listeners[0];
+      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} is not free on this host${holder ? ` (held by pid ${holder.pid}: ${holder.cmdline})` : ''}`);
+    }
+    const profile = await ctx.profile(DEFAULT_GATEWAY_PORT);
+    ctx.note(`started without the port option: ${argv.join(' ')}`);
+    const candidate = await ctx.start(profile, 'candidate', { argv, withoutPortEnv: true });
+    return expectLoopbackListener(ctx, candidate.listening!, DEFAULT_GATEWAY_PORT);
+  },
+};
+
+// BIND-3 MUST: The listener is a WebSocket endpoint: an upgrade is answered 101 Switching Protocols.
+const bind3: Check = {
+  id: 'BIND-3',
+  async run(ctx: CheckContext) {
+    const profile = await ctx.profile();
+    await ctx.start(profile);
+    const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
+    ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
+    if (!upgrade.ok) {
+      ctx.fail(`the WebSocket upgrade to ws://127.0.0.1:${profile.port}/ failed: ${upgrade.error}`, {
+        expected: 'HTTP 101 Switching Protocols',
+        actual: upgrade.status ? `HTTP ${upgrade.status}` : (upgrade.error ?? 'no answer'),
+      });
+    }
+    return `ws://127.0.0.1:${profile.port}/ answered 101`;
+  },
+};
+
+// BIND-4 MUST: Loopback only: nothing of the candidate listens on port P on a non-loopback address.
+const bind4: Check = {
+  id: 'BIND-4',
+  async run(ctx: CheckContext) {
+    const profile = await ctx.profile();
+    const candidate = await ctx.start(profile);
+    // One round trip so that listeners opened right after the first one exist too.
+    await tcpConnect(profile.port, ctx.wait(WAITS.connectMs));
+    const ownPids = new Set(candidate.family());
+    const holders = portHolders(profile.port).filter((h) => ownPids.has(h.pid));
+    ctx.recordHolders(holders);
+    const exposed = holders.filter((h) => !isLoopbackHost(hostOf(h.address)));
+    if (exposed.length > 0) {
+      ctx.fail(`the control port is exposed on ${exposed.map((h) => h.address).join(', ')}`, {
+        expected: 'loopback addresses only (127.0.0.0/8, ::1)',
+        actual: holders.map((h) => h.address).join(', '),
+      });
+    }
+    const aliases = holders.filter((h) => h.address.startsWith('[::1]'));
+    if (aliases.length > 0) ctx.note(`also listens on the loopback alias ${aliases[0]!.address}`);
+    return `listens on ${[...new Set(holders.map((h) => h.address))].join(', ')} only`;
+  },
+};
+
+function hostOf(address: string): string {
+  return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
+}
+
+// BIND-5 SHOULD: Time from spawn to LISTEN, reported as a measurement (p50/max over trials).
+const bind5: Check = {
+  id: 'BIND-5',
+  async run(ctx: CheckContext) {
+    const samples: number[] = [];
+    for (let trial = 0; trial < ctx.options.trials; trial++) {
+      const profile = await ctx.profile();
+      const candidate = await ctx.start(profile, `candidate #${trial + 1}`);
+      samples.push(candidate.listening!.at - candidate.spawnedAt);
+      await candidate.kill();
+    }
+    ctx.measure(summarize('startup', samples));
+    return `spawn to LISTEN p50 ${ctx.measurements['startup.p50']} ms, max ${ctx.measurements['startup.max']} ms over ${samples.length} starts`;
+  },
+};
+
+export const bindChecks: Check[] = [bind1, bind2, bind3, bind4, bind5];

@@ -1,0 +1,200 @@
+/** Reads of /proc: LISTEN sockets, socket owners, process identity and trees. Linux only. */
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+
+const TCP_LISTEN = '0A';
+
+export interface ListenSocket {
+  inode: number;
+  /** Printable local address: `127.0.0.1:P`, `[::]:P`. */
+  address: string;
+  host: string;
+  port: number;
+  family: 4 | 6;
+  state: string;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  state: string;
+  /** Clock ticks since boot: (pid, startTime) identifies a process across pid reuse. */
+  startTime: number;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function ipv4FromHex(hex: string): string {
+  const bytes = [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return bytes.join('.');
+}
+
+/** /proc/net/tcp6 prints four 32-bit words, each in host (little-endian) byte order. */
+function ipv6FromHex(hex: string): string {
+  const bytes: number[] = [];
+  for (let word = 0; word < 4; word++) {
+    const w = hex.slice(word * 8, word * 8 + 8);
+    for (const i of [6, 4, 2, 0]) bytes.push(parseInt(w.slice(i, i + 2), 16));
+  }
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    return `::ffff:${bytes.slice(12).join('.')}`;
+  }
+  return compressIpv6(groups);
+}
+
+function compressIpv6(groups: string[]): string {
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > bestLength && j - i > 1) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  if (bestStart < 0) return groups.join(':');
+  const head = groups.slice(0, bestStart).join(':');
+  const tail = groups.slice(bestStart + bestLength).join(':');
+  return `${head}::${tail}`;
+}
+
+function parseTable(text: string, family: 4 | 6): ListenSocket[] {
+  const sockets: ListenSocket[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10) continue;
+    const [hexAddress, hexPort] = fields[1]!.split(':');
+    const host = family === 4 ? ipv4FromHex(hexAddress!) : ipv6FromHex(hexAddress!);
+    const port = parseInt(hexPort!, 16);
+    sockets.push({
+      inode: Number(fields[9]),
+      host,
+      port,
+      family,
+      state: fields[3]!,
+      address: family === 4 ? `${host}:${port}` : `[${host}]:${port}`,
+    });
+  }
+  return sockets;
+}
+
+/** Every TCP socket whose local port is `port`, in any state (TIME_WAIT sockets have inode 0). */
+export function tcpSocketsOnPort(port: number): ListenSocket[] {
+  const all = [
+    ...parseTable(readText('/proc/net/tcp') ?? '', 4),
+    ...parseTable(readText('/proc/net/tcp6') ?? '', 6),
+  ];
+  return all.filter((s) => s.port === port);
+}
+
+export function listenSocketsOnPort(port: number): ListenSocket[] {
+  return tcpSocketsOnPort(port).filter((s) => s.state === TCP_LISTEN);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host.startsWith('127.') || host === '::1' || host.startsWith('::ffff:127.');
+}
+
+export function readProcess(pid: number): ProcessInfo | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // The command name is in parentheses and may itself contain spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    pid,
+    state: fields[0]!,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    startTime: Number(fields[19]),
+  };
+}
+
+export function isAlive(pid: number, startTime?: number): boolean {
+  const info = readProcess(pid);
+  if (!info || info.state === 'Z' || info.state === 'X') return false;
+  return startTime === undefined || info.startTime === startTime;
+}
+
+export function commandLine(pid: number): string {
+  const raw = readText(`/proc/${pid}/cmdline`);
+  if (raw === undefined) return '(gone)';
+  return raw.replace(/\0+$/, '').split('\0').join(' ') || `[${readProcess(pid)?.state ?? '?'}]`;
+}
+
+export function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+export function allProcesses(): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const pid of allPids()) {
+    const info = readProcess(pid);
+    if (info) out.push(info);
+  }
+  return out;
+}
+
+/** Processes in process group `pgid` or descended from `rootPid`, the root included while alive. */
+export function processFamily(rootPid: number, pgid: number, snapshot = allProcesses()): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of snapshot) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const family = new Map<number, ProcessInfo>();
+  for (const p of snapshot) if (p.pgid === pgid) family.set(p.pid, p);
+  const queue = snapshot.filter((p) => p.pid === rootPid || p.pgid === pgid);
+  while (queue.length > 0) {
+    const p = queue.pop()!;
+    family.set(p.pid, p);
+    for (const child of children.get(p.pid) ?? []) if (!family.has(child.pid)) queue.push(child);
+  }
+  return [...family.values()].filter((p) => p.state !== 'Z' && p.state !== 'X');
+}
+
+/** The socket inodes that process `pid` holds open. */
+export function socketInodes(pid: number): Set<number> {
+  const inodes = new Set<number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes;
+  }
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const match = /^socket:\[(\d+)\]$/.exec(target);
+      if (match) inodes.add(Number(match[1]));
+    } catch {
+      // The fd closed between readdir and readlink.
+    }
+  }
+  return inodes;
+}
+
+/** pid -> the given inodes it holds; searches `pids`, or every process when omitted. */
+export function holdersOf(inodes: Iterable<number>, pids: Iterable<number> = allPids()): Map<number, number[]> {
+  const wanted = new Set(inodes);
+  const holders = new Map<number, number[]>();
+  if (wanted.size === 0) return holders;
+  for (const pid of pids) {
+    const held = [...socketInodes(pid)].filter((inode) => wanted.has(inode));
+    if (held.length > 0) holders.set(pid, held);
+  }
+  return holders;
+}

@@ -1,0 +1,224 @@
+/**
+ * One spawned candidate: started from its argv (never through a shell) in its own process group,
+ * core dumps off, output captured within bounds, its whole family tracked so it can be ended.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import {
+  allProcesses,
+  holdersOf,
+  isAlive,
+  listenSocketsOnPort,
+  processFamily,
+  readProcess,
+  type ListenSocket,
+} from '../observe/procfs.js';
+import type { ProcessEvidence } from '../report.js';
+import { OutputBuffer } from './output.js';
+import { now, sleep } from './time.js';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Monotonic time the exit was observed. */
+  at: number;
+  spawnError?: string;
+}
+
+export interface Listening {
+  /** The gateway process: the candidate process that holds the LISTEN socket. */
+  pid: number;
+  startTime: number;
+  inodes: number[];
+  sockets: ListenSocket[];
+  /** Monotonic time LISTEN was first seen. */
+  at: number;
+}
+
+export interface SpawnRequest {
+  role: string;
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
+const LISTEN_POLL_MS = 5;
+const EXIT_POLL_MS = 1;
+const REPORT_TAIL_CHARS = 4096;
+
+export class CandidateProcess {
+  readonly role: string;
+  readonly argv: string[];
+  readonly spawnedAt: number;
+  readonly stdout = new OutputBuffer();
+  readonly stderr = new OutputBuffer();
+  readonly exited: Promise<ExitInfo>;
+  exit: ExitInfo | undefined;
+  listening: Listening | undefined;
+  private readonly child: ChildProcess;
+  /** Every process ever seen in the family: pid -> start time (guards against pid reuse). */
+  private readonly known = new Map<number, number>();
+
+  constructor(request: SpawnRequest) {
+    this.role = request.role;
+    this.argv = request.argv;
+    const [file, ...args] = PRLIMIT ? [PRLIMIT, '--core=0', '--', ...request.argv] : request.argv;
+    this.spawnedAt = now();
+    this.child = spawn(file!, args, {
+      cwd: request.cwd,
+      env: request.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (data: Buffer) => this.stdout.push(data));
+    this.child.stderr!.on('data', (data: Buffer) => this.stderr.push(data));
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => {
+        this.exit ??= { code: null, signal: null, at: now(), spawnError: error.message };
+        resolve(this.exit);
+      });
+      this.child.once('exit', (code, signal) => {
+        this.exit ??= { code, signal, at: now() };
+        resolve(this.exit);
+      });
+    });
+    if (this.pid > 0) this.remember();
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Living processes of the candidate: its process group and every descendant of the spawned pid. */
+  family(): number[] {
+    if (this.pid <= 0) return [];
+    const members = processFamily(this.pid, this.pid, allProcesses());
+    for (const p of members) if (!this.known.has(p.pid)) this.known.set(p.pid, p.startTime);
+    const living = [...this.known].filter(([pid, start]) => isAlive(pid, start)).map(([pid]) => pid);
+    return living;
+  }
+
+  private remember(): void {
+    const info = readProcess(this.pid);
+    if (info) this.known.set(this.pid, info.startTime);
+  }
+
+  /** Polls until a candidate process holds a LISTEN socket on `port`; undefined on timeout or death. */
+  async waitListening(port: number, budgetMs: number): Promise<Listening | undefined> {
+    const deadline = now() + budgetMs;
+    while (now() < deadline) {
+      const sockets = listenSocketsOnPort(port);
+      const family = this.family();
+      if (sockets.length > 0 && family.length > 0) {
+        const held = holdersOf(
+          sockets.map((s) => s.inode),
+          family,
+        );
+        if (held.size > 0) {
+          const pid = this.outermost([...held.keys()]);
+          const inodes = held.get(pid)!;
+          this.listening = {
+            pid,
+            startTime: this.known.get(pid) ?? readProcess(pid)?.startTime ?? 0,
+            inodes,
+            sockets: sockets.filter((s) => inodes.includes(s.inode)),
+            at: now(),
+          };
+          return this.listening;
+        }
+      }
+      if (this.exit && family.length === 0) return undefined;
+      await sleep(LISTEN_POLL_MS);
+    }
+    return undefined;
+  }
+
+  /** Of several holders of one socket (a child inherited it), the one nearest the spawned pid. */
+  private outermost(pids: number[]): number {
+    const holders = new Set(pids);
+    return (
+      pids.find((pid) => {
+        for (let p = readProcess(pid)?.ppid; p && p > 1; p = readProcess(p)?.ppid) {
+          if (holders.has(p)) return false;
+        }
+        return true;
+      }) ?? pids[0]!
+    );
+  }
+
+  /** The gateway process: the LISTEN owner once known, else the spawned pid. */
+  get gatewayPid(): number {
+    return this.listening?.pid ?? this.pid;
+  }
+
+  signalGateway(signal: NodeJS.Signals): void {
+    try {
+      process.kill(this.gatewayPid, signal);
+    } catch {
+      // Already gone: the caller observes the exit.
+    }
+  }
+
+  /** Resolves with the monotonic time the gateway process's exit was observed, or undefined. */
+  async waitGatewayExit(budgetMs: number): Promise<number | undefined> {
+    if (this.gatewayPid === this.pid) {
+      const exit = await Promise.race([this.exited, sleep(budgetMs).then(() => undefined)]);
+      return exit?.at;
+    }
+    const { pid, startTime } = this.listening!;
+    const deadline = now() + budgetMs;
+    while (now() < deadline) {
+      if (!isAlive(pid, startTime)) return now();
+      await sleep(EXIT_POLL_MS);
+    }
+    return undefined;
+  }
+
+  async waitExit(budgetMs: number): Promise<ExitInfo | undefined> {
+    return Promise.race([this.exited, sleep(budgetMs).then(() => undefined)]);
+  }
+
+  /** SIGKILLs the process group and every known descendant until none is left. */
+  async kill(): Promise<void> {
+    if (this.pid <= 0) return;
+    const deadline = now() + 5000;
+    for (let family = this.family(); family.length > 0 && now() < deadline; family = this.family()) {
+      trySignal(-this.pid, 'SIGKILL');
+      for (const pid of family) trySignal(pid, 'SIGKILL');
+      await sleep(5);
+    }
+    await this.waitExit(2000);
+  }
+
+  get alive(): boolean {
+    return this.family().length > 0;
+  }
+
+  evidence(): ProcessEvidence {
+    const gatewayPid = this.listening && this.listening.pid !== this.pid ? { gatewayPid: this.listening.pid } : {};
+    return {
+      role: this.role,
+      pid: this.pid,
+      argv: this.argv,
+      ...gatewayPid,
+      exitCode: this.exit?.code ?? null,
+      signal: this.exit?.signal ?? null,
+      stdoutTail: this.stdout.last(REPORT_TAIL_CHARS),
+      stderrTail: this.stderr.last(REPORT_TAIL_CHARS),
+    };
+  }
+
+  /** All captured output, ANSI stripped: stdout then stderr. */
+  output(): string {
+    return `${this.stdout.text()}\n${this.stderr.text()}`;
+  }
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}

@@ -1,0 +1,61 @@
+/** WebSocket clients held open against a gateway, recording how each connection ended. */
+import { createConnection, type Socket } from 'node:net';
+import WebSocket from 'ws';
+
+export interface ClientEnd {
+  /** WebSocket close code: 1006 when the connection ended without a close frame. */
+  code: number;
+}
+
+export class ClientGroup {
+  readonly ends: Promise<ClientEnd>[] = [];
+  private readonly sockets: (WebSocket | Socket)[] = [];
+  /** Whether the clients are WebSocket clients (false: plain TCP connections, upgrade refused). */
+  websocket = true;
+
+  static async connect(port: number, count: number, timeoutMs: number): Promise<ClientGroup> {
+    const group = new ClientGroup();
+    const opened = await Promise.all(Array.from({ length: count }, () => group.openWebSocket(port, timeoutMs)));
+    if (opened.every(Boolean)) return group;
+    group.close();
+    const tcp = new ClientGroup();
+    tcp.websocket = false;
+    await Promise.all(Array.from({ length: count }, () => tcp.openTcp(port, timeoutMs)));
+    return tcp;
+  }
+
+  get size(): number {
+    return this.sockets.length;
+  }
+
+  private openWebSocket(port: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { handshakeTimeout: timeoutMs });
+      socket.on('error', () => resolve(false));
+      this.sockets.push(socket);
+      this.ends.push(new Promise((end) => socket.once('close', (code) => end({ code }))));
+      socket.once('open', () => resolve(true));
+    });
+  }
+
+  private openTcp(port: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port, timeout: timeoutMs });
+      socket.on('error', () => resolve(false));
+      socket.once('timeout', () => resolve(false));
+      this.sockets.push(socket);
+      this.ends.push(new Promise((end) => socket.once('close', () => end({ code: 1006 }))));
+      socket.once('connect', () => {
+        socket.setTimeout(0);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    for (const socket of this.sockets) {
+      if (socket instanceof WebSocket) socket.terminate();
+      else socket.destroy();
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * What a check sees: its options, port profiles, candidates it spawns, occupiers and clients it
+ * opens, and the evidence it records. Everything it opens is ended by `cleanup()`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Evidence, PortHolder } from '../report.js';
+import { portHolders, portState } from '../observe/probes.js';
+import { fill, type PlaceholderValues } from './argv.js';
+import { CandidateProcess, type Listening } from './candidate.js';
+import { ClientGroup } from './clients.js';
+import { WAITS, type ResolvedOptions } from './options.js';
+import type { PortPool } from './ports.js';
+import { now, round } from './time.js';
+
+export interface Profile {
+  port: number;
+  stateDir: string;
+}
+
+export class CheckFailed extends Error {
+  constructor(
+    message: string,
+    readonly details: { expected?: string; actual?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+export class CheckSkipped extends Error {}
+
+export interface SpawnOptions {
+  /** Replaces the candidate argv template (BIND-2 drops the port option). */
+  argv?: string[];
+  /** Words put before the candidate argv: a launcher that execs it (fault injection). */
+  launcher?: string[];
+  /** Drops `--env` entries that use `{port}` (BIND-2). */
+  withoutPortEnv?: boolean;
+}
+
+export class CheckContext {
+  readonly evidence: Evidence = { processes: [], portHolders: [], timeline: [], notes: [] };
+  readonly measurements: Record<string, number> = {};
+  private readonly startedAt = now();
+  private readonly candidates: CandidateProcess[] = [];
+  private readonly servers: Server[] = [];
+  private readonly clientGroups: ClientGroup[] = [];
+  private readonly releases: (() => void)[] = [];
+  private readonly ports: number[] = [];
+  private readonly stateDirs: string[] = [];
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly pool: PortPool,
+  ) {}
+
+  /** Milliseconds since the check started. */
+  elapsed(at = now()): number {
+    return round(at - this.startedAt);
+  }
+
+  event(event: string, detail?: string, at = now()): void {
+    this.evidence.timeline.push(detail === undefined ? { tMs: this.elapsed(at), event } : { tMs: this.elapsed(at), event, detail });
+  }
+
+  note(text: string): void {
+    this.evidence.notes.push(text);
+  }
+
+  measure(values: Record<string, number>): void {
+    for (const [name, value] of Object.entries(values)) if (Number.isFinite(value)) this.measurements[name] = round(value);
+  }
+
+  fail(message: string, details: { expected?: string; actual?: string } = {}): never {
+    throw new CheckFailed(message, details);
+  }
+
+  skip(reason: string): never {
+    throw new CheckSkipped(reason);
+  }
+
+  /** Scales a harness wait (not a criterion) by --timeout-multiplier. */
+  wait(ms: number): number {
+    return ms * this.options.timeoutMultiplier;
+  }
+
+  /** A new isolated profile: a reserved port and a fresh state directory. */
+  async profile(port?: number): Promise<Profile> {
+    if (port === undefined) {
+      const block = await this.pool.reserve();
+      this.releases.push(block.release);
+      port = block.port;
+    }
+    this.ports.push(port);
+    const stateDir = mkdtempSync(join(tmpdir(), 'glc-state-'));
+    this.stateDirs.push(stateDir);
+    return { port, stateDir };
+  }
+
+  /** Another profile on the same port (a second instance with its own state). */
+  isolatedOn(port: number): Promise<Profile> {
+    return this.profile(port);
+  }
+
+  spawn(profile: Profile, role: string, options: SpawnOptions = {}): CandidateProcess {
+    const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
+    const template = options.argv ?? this.options.command;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const [key, value] of Object.entries(this.options.env)) {
+      if (options.withoutPortEnv && value.includes('{port}')) continue;
+      env[key] = fill(value, values);
+    }
+    const argv = [...(options.launcher ?? []), ...template.map((word) => fill(word, values))];
+    const candidate = new CandidateProcess({ role, argv, env, cwd: this.options.cwd });
+    this.candidates.push(candidate);
+    this.event(`spawn ${role}`, `pid ${candidate.pid} on port ${profile.port}`);
+    return candidate;
+  }
+
+  /** Spawns and waits for LISTEN within the startup budget; fails the check otherwise. */
+  async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<CandidateProcess> {
+    const candidate = this.spawn(profile, role, options);
+    const listening = await this.waitListening(candidate, profile.port);
+    if (!listening) {
+      const how = candidate.exit ? `exited (${describeExit(candidate)})` : `was still not listening`;
+      this.fail(`${role} did not listen on port ${profile.port}: it ${how} within the startup budget of ${this.options.startupBudgetMs} ms`);
+    }
+    return candidate;
+  }
+
+  async waitListening(candidate: CandidateProcess, port: number): Promise<Listening | undefined> {
+    const listening = await candidate.waitListening(port, this.options.startupBudgetMs);
+    if (listening) {
+      const owner = listening.pid === candidate.pid ? '' : ` (gateway process ${listening.pid}, not the spawned pid ${candidate.pid})`;
+      this.event(`${candidate.role} listening`, `${listening.sockets.map((s) => s.address).join(', ')}${owner}`, listening.at);
+      if (owner) this.note(`${candidate.role}: signals went to the socket owner, pid ${listening.pid}, not the spawned pid ${candidate.pid}`);
+    }
+    return listening;
+  }
+
+  /** A foreign process's listener: a plain Node server on `host:port`. */
+  async occupy(port: number, host: string): Promise<Server> {
+    const server = createServer((socket) => socket.destroy());
+    this.servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, exclusive: true }, () => resolve());
+    });
+    this.event('occupier listening', `${host.includes(':') ? `[${host}]` : host}:${port}`);
+    return server;
+  }
+
+  async clients(port: number, count: number): Promise<ClientGroup> {
+    const group = await ClientGroup.connect(port, count, this.wait(WAITS.connectMs));
+    this.clientGroups.push(group);
+    this.event(`${count} clients connected`, group.websocket ? 'WebSocket' : 'plain TCP (the upgrade was refused)');
+    return group;
+  }
+
+  /** Runs `release` after the check's processes are ended (locks, reservations). */
+  atCleanup(release: () => void): void {
+    this.releases.push(release);
+  }
+
+  recordHolders(holders: PortHolder[]): void {
+    this.evidence.portHolders.push(...holders);
+  }
+
+  /** Ends everything the check started, and reports any port that is still held afterwards. */
+  async cleanup(): Promise<void> {
+    for (const group of this.clientGroups) group.close();
+    await Promise.all(this.candidates.map((c) => c.kill()));
+    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    for (const candidate of this.candidates) this.evidence.processes.push(candidate.evidence());
+    for (const port of new Set(this.ports)) {
+      if (!(await portState(port)).free) {
+        const holders = portHolders(port);
+        this.recordHolders(holders);
+        this.note(`port ${port} was still held after cleanup by ${holders.map((h) => `pid ${h.pid} (${h.cmdline})`).join(', ')}`);
+      }
+    }
+    for (const dir of this.stateDirs) rmSync(dir, { recursive: true, force: true });
+    for (const release of this.releases) release();
+  }
+
+  /** Kills every process the check started now (used on interrupt). */
+  async abort(): Promise<void> {
+    await Promise.all(this.candidates.map((c) => c.kill()));
+  }
+}
+
+export function describeExit(candidate: CandidateProcess): string {
+  const exit = candidate.exit;
+  if (!exit) return 'still running';
+  if (exit.spawnError) return `could not be started: ${exit.spawnError}`;
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}

@@ -1,0 +1,49 @@
+/** Options of a conformance run, their defaults, and the budgets derived from them. */
+
+export interface RunOptions {
+  /** Candidate argv template; must use `{port}`. Default: the bundled reference gateway. */
+  command?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  only?: string[];
+  skip?: string[];
+  trials?: number;
+  concurrency?: number;
+  timeoutMultiplier?: number;
+  releaseBudgetMs?: number;
+  exitBudgetMs?: number;
+  strict?: boolean;
+  /** IDs that may fail (a baseline); a listed ID that passes is stale and fails the run. */
+  expectedFailures?: string[];
+}
+
+export interface ResolvedOptions {
+  command: string[];
+  env: Record<string, string>;
+  cwd: string;
+  trials: number;
+  concurrency: number;
+  timeoutMultiplier: number;
+  startupBudgetMs: number;
+  releaseBudgetMs: number;
+  exitBudgetMs: number;
+  strict: boolean;
+  expectedFailures: Set<string>;
+}
+
+export const DEFAULTS = {
+  trials: 5,
+  concurrency: 1,
+  timeoutMultiplier: 1,
+  startupBudgetMs: 30_000,
+  releaseBudgetMs: 1000,
+  exitBudgetMs: 5000,
+} as const;
+
+/** Harness-side waits that are not criteria, before the multiplier. */
+export const WAITS = {
+  /** A WebSocket handshake or TCP connect to a listening gateway. */
+  connectMs: 5000,
+  /** Cleanup: how long a killed family may take to disappear. */
+  killMs: 5000,
+} as const;
