@@ -1,7 +1,7 @@
 /** SHUTDOWN: a graceful stop frees the port promptly. */
 import type { CheckContext } from '../run/context.js';
 import { describeExit } from '../run/context.js';
-import { median, summarize } from '../run/time.js';
+import { median, summarize, within } from '../run/time.js';
 import type { Check } from './check.js';
 import { stopAndTime } from './procedures.js';
 
@@ -118,8 +118,8 @@ const shutdown6: Check = {
     if (!clients.websocket) ctx.fail('no WebSocket client could connect, so none can receive a close frame');
     candidate.signalGateway('SIGTERM');
     ctx.event('SIGTERM sent', `to pid ${candidate.gatewayPid}`);
-    const timeout = new Promise<{ code: number }>((resolve) => setTimeout(() => resolve({ code: -1 }), ctx.options.exitBudgetMs).unref());
-    const codes = (await Promise.all(clients.ends.map((end) => Promise.race([end, timeout])))).map((e) => e.code);
+    const ends = await within(Promise.all(clients.ends), ctx.options.exitBudgetMs);
+    const codes = ends ? ends.map((e) => e.code) : await Promise.all(clients.ends.map((end) => within(end, 0).then((e) => e?.code ?? -1)));
     ctx.event('client close codes', codes.join(', '));
     const bad = codes.filter((code) => !GOOD_CLOSE_CODES.includes(code));
     if (bad.length > 0) {

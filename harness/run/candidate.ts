@@ -15,7 +15,7 @@ import {
 } from '../observe/procfs.js';
 import type { ProcessEvidence } from '../report.js';
 import { OutputBuffer } from './output.js';
-import { now, sleep } from './time.js';
+import { now, sleep, within } from './time.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -163,7 +163,7 @@ export class CandidateProcess {
   /** Resolves with the monotonic time the gateway process's exit was observed, or undefined. */
   async waitGatewayExit(budgetMs: number): Promise<number | undefined> {
     if (this.gatewayPid === this.pid) {
-      const exit = await Promise.race([this.exited, sleep(budgetMs).then(() => undefined)]);
+      const exit = await within(this.exited, budgetMs);
       return exit?.at;
     }
     const { pid, startTime } = this.listening!;
@@ -176,7 +176,7 @@ export class CandidateProcess {
   }
 
   async waitExit(budgetMs: number): Promise<ExitInfo | undefined> {
-    return Promise.race([this.exited, sleep(budgetMs).then(() => undefined)]);
+    return within(this.exited, budgetMs);
   }
 
   /** SIGKILLs the process group and every known descendant until none is left. */

@@ -27,3 +27,16 @@ export function summarize(name: string, values: number[]): Record<string, number
     [`${name}.max`]: round(Math.max(...values)),
   };
 }
+
+/** `promise`'s value, or undefined once `ms` have passed; the timer never outlives the race. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
