@@ -58,13 +58,16 @@ export function closestLine(output: string, expected: string): string | undefine
     if (line.trim().length === 0 || line.length > 2000) continue;
     const { distance, end } = infixDistance(expected, line);
     if (!best || distance < best.distance) {
-      const start = Math.max(0, end - expected.length - distance);
-      best = { distance, text: line.slice(start, end) };
+      // The same search backwards from `end` finds where the closest part begins.
+      const back = infixDistance(reverse(expected), reverse(line.slice(0, end)));
+      best = { distance, text: line.slice(end - back.end, end) };
     }
   }
   if (!best || best.distance > expected.length * 0.6) return undefined;
   return markDifference(expected, best.text);
 }
+
+const reverse = (text: string): string => [...text].reverse().join('');
 
 /** Sellers' algorithm: least edits turning `pattern` into some substring of `text`. */
 function infixDistance(pattern: string, text: string): { distance: number; end: number } {

@@ -120,10 +120,21 @@ export function readProcess(pid: number): ProcessInfo | undefined {
   };
 }
 
+/**
+ * Whether the process still exists as more than a reaped-to-be zombie. A thread-group leader
+ * shows state Z while its other threads are still exiting and holding its files, so a zombie
+ * counts as alive until it is the last task of its group.
+ */
 export function isAlive(pid: number, startTime?: number): boolean {
   const info = readProcess(pid);
-  if (!info || info.state === 'Z' || info.state === 'X') return false;
-  return startTime === undefined || info.startTime === startTime;
+  if (!info) return false;
+  if (startTime !== undefined && info.startTime !== startTime) return false;
+  if (info.state !== 'Z' && info.state !== 'X') return true;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
 }
 
 export function commandLine(pid: number): string {

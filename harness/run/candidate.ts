@@ -44,6 +44,7 @@ export interface SpawnRequest {
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
 const LISTEN_POLL_MS = 5;
+const FAMILY_CENSUS_MS = 100;
 const EXIT_POLL_MS = 1;
 const REPORT_TAIL_CHARS = 4096;
 
@@ -107,31 +108,34 @@ export class CandidateProcess {
   /** Polls until a candidate process holds a LISTEN socket on `port`; undefined on timeout or death. */
   async waitListening(port: number, budgetMs: number): Promise<Listening | undefined> {
     const deadline = now() + budgetMs;
+    let lastCensus = 0;
     while (now() < deadline) {
       const sockets = listenSocketsOnPort(port);
-      const family = this.family();
-      if (sockets.length > 0 && family.length > 0) {
-        const held = holdersOf(
-          sockets.map((s) => s.inode),
-          family,
-        );
-        if (held.size > 0) {
-          const pid = this.outermost([...held.keys()]);
-          const inodes = held.get(pid)!;
-          this.listening = {
-            pid,
-            startTime: this.known.get(pid) ?? readProcess(pid)?.startTime ?? 0,
-            inodes,
-            sockets: sockets.filter((s) => inodes.includes(s.inode)),
-            at: now(),
-          };
-          return this.listening;
-        }
+      // A process census costs a read of every /proc/<pid>/stat: only when it can change the answer,
+      // and now and then to keep track of descendants.
+      if (sockets.length > 0 || this.exit || now() - lastCensus > FAMILY_CENSUS_MS) {
+        lastCensus = now();
+        const family = this.family();
+        const held = sockets.length > 0 ? holdersOf(sockets.map((s) => s.inode), family) : new Map<number, number[]>();
+        if (held.size > 0) return this.listenedBy(held, sockets);
+        if (this.exit && family.length === 0) return undefined;
       }
-      if (this.exit && family.length === 0) return undefined;
       await sleep(LISTEN_POLL_MS);
     }
     return undefined;
+  }
+
+  private listenedBy(held: Map<number, number[]>, sockets: ListenSocket[]): Listening {
+    const pid = this.outermost([...held.keys()]);
+    const inodes = held.get(pid)!;
+    this.listening = {
+      pid,
+      startTime: this.known.get(pid) ?? readProcess(pid)?.startTime ?? 0,
+      inodes,
+      sockets: sockets.filter((s) => inodes.includes(s.inode)),
+      at: now(),
+    };
+    return this.listening;
   }
 
   /** Of several holders of one socket (a child inherited it), the one nearest the spawned pid. */

@@ -1,0 +1,94 @@
+/**
+ * Candidates that misbehave: the harness finishes within its budgets, keeps memory bounded,
+ * gives clear evidence, and leaves nothing running.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Report } from '../harness/report.js';
+import { MISBEHAVE, killLeftovers, processesWith, runCli, uniqueMarker } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'glc-misbehave-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+async function harness(t: { after(fn: () => void): void }, mode: string, args: string[], options: { nodeArgs?: string[] } = {}) {
+  const marker = uniqueMarker(mode);
+  t.after(() => killLeftovers(marker));
+  const json = join(work, `${marker}.json`);
+  const run = await runCli([...args, '--json', json, '--', process.execPath, MISBEHAVE, mode, '--port', '{port}', '--marker', marker], {
+    timeoutMs: 120_000,
+    ...options,
+  });
+  const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+  assert.deepEqual(processesWith(marker), [], `processes of ${mode} outlived the harness`);
+  return { run, report, check: report.checks[0]! };
+}
+
+test('a candidate that ignores SIGTERM is SIGKILLed after the exit budget and fails SHUTDOWN-1', async (t) => {
+  const { run, check } = await harness(t, 'ignore-sigterm', ['--only', 'SHUTDOWN-1', '--trials', '1', '--exit-budget', '1500']);
+  assert.equal(run.code, 1);
+  assert.equal(check.status, 'fail');
+  assert.match(check.message, /port still held 1500 ms after SIGTERM/);
+  assert.ok(check.evidence.portHolders.some((h) => h.cmdline.includes('ignore-sigterm')), 'the holder is named');
+  assert.ok(run.durationMs < 60_000, `took ${run.durationMs} ms`);
+});
+
+test('100 MB of output: memory stays bounded, the tail is kept, the check still passes', async (t) => {
+  const { run, check } = await harness(t, 'flood', ['--only', 'BIND-1'], { nodeArgs: ['--max-old-space-size=48'] });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(check.status, 'pass');
+  const stdout = check.evidence.processes[0]!.stdoutTail;
+  assert.ok(stdout.length <= 4200, `stdout tail is ${stdout.length} characters`);
+  assert.match(stdout, /x{100}/);
+});
+
+test('a candidate that exits at once fails BIND-1 with its exit code as evidence', async (t) => {
+  const { run, check } = await harness(t, 'exit-at-once', ['--only', 'BIND-1']);
+  assert.equal(run.code, 1);
+  assert.match(check.message, /exited \(exit code 0\)/);
+  assert.equal(check.evidence.processes[0]!.exitCode, 0);
+  assert.match(check.evidence.processes[0]!.stderrTail, /exiting at once/);
+});
+
+test('a candidate that never binds fails BIND-1 at the scaled startup budget', async (t) => {
+  const { run, check } = await harness(t, 'never-binds', ['--only', 'BIND-1', '--timeout-multiplier', '0.05']);
+  assert.equal(run.code, 1);
+  assert.match(check.message, /was still not listening within the startup budget of 1500 ms/);
+  assert.ok(check.durationMs >= 1500 && check.durationMs < 20_000, `check took ${check.durationMs} ms`);
+});
+
+test('a supervisor that respawns its gateway: signals go to the socket owner, nothing survives', async (t) => {
+  const { run, check } = await harness(t, 'respawn', ['--only', 'CRASH-1']);
+  assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  assert.ok(check.evidence.notes.some((n) => /socket owner/.test(n)), check.evidence.notes.join('\n'));
+  const processes = check.evidence.processes[0]!;
+  assert.ok(processes.gatewayPid && processes.gatewayPid !== processes.pid);
+});
+
+test('a child that inherits the listening socket fails CRASH-1 and is named', async (t) => {
+  const { run, check } = await harness(t, 'child-holds-port', ['--only', 'CRASH-1']);
+  assert.equal(run.code, 1);
+  assert.match(check.message, /the listening socket lives on in pid \d+ \(.*setInterval/);
+  assert.ok(check.evidence.portHolders.length > 0);
+});
+
+test('Ctrl-C: the harness ends every candidate process and exits 2', async (t) => {
+  const marker = uniqueMarker('interrupt');
+  t.after(() => killLeftovers(marker));
+  let harnessPid = 0;
+  const running = runCli(['--only', 'BIND-1', '--timeout-multiplier', '0.5', '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker], {
+    onSpawn: (pid) => (harnessPid = pid),
+  });
+  // The harness's own command line holds the marker too: wait for a candidate process.
+  const candidates = () => processesWith(marker).filter((pid) => pid !== harnessPid);
+  const deadline = Date.now() + 10_000;
+  while (candidates().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(candidates().length > 0, 'the candidate started');
+  process.kill(harnessPid, 'SIGINT');
+  const run = await running;
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /interrupted while running BIND-1/);
+  assert.deepEqual(processesWith(marker), []);
+});
