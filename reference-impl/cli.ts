@@ -26,7 +26,8 @@ function parseCommandLine(argv: string[]): { port: number; help: boolean } {
     });
     return { port: parsePort(values.port), help: values.help ?? false };
   } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+    // parseArgs explains some errors over several lines: the first one says what is wrong.
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message.split('\n')[0]!);
   }
 }
 
@@ -43,7 +44,16 @@ async function main(): Promise<void> {
     return;
   }
 
-  let gateway: GatewayHandle;
+  // Handlers first: a signal that arrives while the gateway starts still means a clean stop.
+  let stopRequested = false;
+  let gateway: GatewayHandle | undefined;
+  const stop = () => {
+    stopRequested = true;
+    gateway?.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
   try {
     gateway = await startGateway({ port: options.port });
   } catch (error) {
@@ -51,13 +61,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.name}: ${error.message}\n`);
     process.exit(1);
   }
+  if (stopRequested) return stop();
   process.stdout.write(`gateway listening on ${gateway.url}\n`);
-
-  const stop = () => {
-    gateway.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 }
 
 await main();

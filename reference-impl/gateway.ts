@@ -3,7 +3,7 @@
  * The listener is bound first thing, exclusively, on loopback only; the OS releases it on any exit.
  */
 import { createServer, type Server } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 
 export const DEFAULT_PORT = 18789;
 export const HOST = '127.0.0.1';
@@ -43,6 +43,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   });
   await bindExclusively(server, port, url);
 
+  // Loaded after the bind: the lock is taken before the slower part of startup.
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket) => socket.on('error', () => socket.terminate()));
 

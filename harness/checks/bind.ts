@@ -1,6 +1,6 @@
 /** BIND: the lock is the listener. */
 import { isLoopbackHost } from '../observe/procfs.js';
-import { portHolders, portState, tcpConnect, websocketUpgrade } from '../observe/probes.js';
+import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
 import { WAITS } from '../run/options.js';
 import { DEFAULT_GATEWAY_PORT, HostLock } from '../run/ports.js';
@@ -64,7 +64,7 @@ const bind3: Check = {
   async run(ctx: CheckContext) {
     const profile = await ctx.profile();
     await ctx.start(profile);
-    const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
+    const upgrade = await upgradeWithin(profile.port, ctx.wait(WAITS.connectMs));
     ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
     if (!upgrade.ok) {
       ctx.fail(`the WebSocket upgrade to ws://127.0.0.1:${profile.port}/ failed: ${upgrade.error}`, {

@@ -77,6 +77,23 @@ export function websocketUpgrade(port: number, timeoutMs: number): Promise<Upgra
   });
 }
 
+const UPGRADE_RETRY_MS = 25;
+
+/**
+ * Repeats the upgrade until it succeeds (or, with `anyAnswer`, until any HTTP answer comes) or
+ * the budget ends: a gateway may bind before it attaches its WebSocket server. Resolves with
+ * the last attempt.
+ */
+export async function upgradeWithin(port: number, budgetMs: number, anyAnswer = false): Promise<UpgradeResult> {
+  const deadline = performance.now() + budgetMs;
+  for (;;) {
+    const left = deadline - performance.now();
+    const result = await websocketUpgrade(port, Math.max(50, Math.min(2000, left)));
+    if (result.ok || (anyAnswer && result.status !== undefined) || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
+    await new Promise((resolve) => setTimeout(resolve, UPGRADE_RETRY_MS));
+  }
+}
+
 export function tcpConnect(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evidence, PortHolder } from '../report.js';
-import { portHolders, portState } from '../observe/probes.js';
+import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
@@ -119,7 +119,11 @@ export class CheckContext {
     return candidate;
   }
 
-  /** Spawns and waits for LISTEN within the startup budget; fails the check otherwise. */
+  /**
+   * Spawns, waits for LISTEN, then until the gateway serves (answers a request), all within the
+   * startup budget; fails the check when it never listens. Signals are sent only to a serving
+   * gateway: real builds finish their startup (signal handlers included) after the bind.
+   */
   async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<CandidateProcess> {
     const candidate = this.spawn(profile, role, options);
     const listening = await this.waitListening(candidate, profile.port);
@@ -127,6 +131,10 @@ export class CheckContext {
       const how = candidate.exit ? `exited (${describeExit(candidate)})` : `was still not listening`;
       this.fail(`${role} did not listen on port ${profile.port}: it ${how} within the startup budget of ${this.options.startupBudgetMs} ms`);
     }
+    const left = this.options.startupBudgetMs - (listening.at - candidate.spawnedAt);
+    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), true);
+    if (answer.status !== undefined) this.event(`${role} serving`, `upgrade answered HTTP ${answer.status}`);
+    else this.note(`${role} listened but answered no request within the startup budget (${answer.error})`);
     return candidate;
   }
 
