@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +34,19 @@ const url = (port: number) => `ws://127.0.0.1:${port}`;
 const inUseMessage = (port: number) => `another gateway instance is already listening on ws://127.0.0.1:${port}`;
 
 function spawnGateway(t: TestContext, args: string[], prefix: string[] = []): Spawned {
-  return spawnProcess([...prefix, process.execPath, CLI, ...args], { owner: t });
+  const env = prefix.length > 0 && process.env.NODE_V8_COVERAGE ? { ...process.env, NODE_V8_COVERAGE: worldWritableDir() } : process.env;
+  return spawnProcess([...prefix, process.execPath, CLI, ...args], { owner: t, env });
+}
+
+/**
+ * Under another uid the gateway cannot write c8's coverage files and would say so on stderr;
+ * Node passes NODE_V8_COVERAGE on to children even when it is removed, so point it elsewhere.
+ */
+function worldWritableDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'glc-coverage-'));
+  chmodSync(dir, 0o777);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /**
