@@ -3,14 +3,13 @@
  * gateway-lock-conformance [options] -- <command> [args...]
  * Exit codes: 0 conformant, 1 not conformant, 2 usage or harness error (also: interrupted).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { CATALOGUE } from './catalog.js';
 import { resolveRun, UsageError } from './config.js';
 import { Interrupted, runChecks } from './engine.js';
-import { REPORTERS, createReporter, junitXml, type ReporterName } from './reporters/index.js';
+import { parseCommandLine } from './cli-args.js';
+import { createReporter, junitXml } from './reporters/index.js';
 import { styleFor } from './reporters/style.js';
-import type { RunOptions } from './run/options.js';
 import { DEFAULTS } from './run/options.js';
 import { HARNESS } from './version.js';
 
@@ -45,96 +44,6 @@ Reports
   -V, --version               harness and spec version
 
 Exit codes: 0 conformant, 1 not conformant, 2 usage or harness error.`;
-
-interface CliRequest {
-  run: RunOptions;
-  reporter: ReporterName;
-  jsonFile?: string;
-  junitFile?: string;
-  action: 'run' | 'list' | 'help' | 'version';
-}
-
-const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-
-function number(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new UsageError(`${flag} takes a number, got '${text}'`);
-  return Number(text);
-}
-
-function readBaseline(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --expected-failures ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
-}
-
-function parseEnv(entries: string[] | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of entries ?? []) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env takes K=V, got '${entry}'`);
-    env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
-
-export function parseCommandLine(argv: string[]): CliRequest {
-  const split = argv.indexOf('--');
-  const optionWords = split < 0 ? argv : argv.slice(0, split);
-  const command = split < 0 ? [] : argv.slice(split + 1);
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: optionWords,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        list: { type: 'boolean' },
-        only: { type: 'string', multiple: true },
-        skip: { type: 'string', multiple: true },
-        trials: { type: 'string' },
-        concurrency: { type: 'string' },
-        'timeout-multiplier': { type: 'string' },
-        'release-budget': { type: 'string' },
-        'exit-budget': { type: 'string' },
-        strict: { type: 'boolean' },
-        env: { type: 'string', multiple: true },
-        cwd: { type: 'string' },
-        json: { type: 'string' },
-        junit: { type: 'string' },
-        reporter: { type: 'string' },
-        'expected-failures': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    }));
-  } catch (error) {
-    const message = (error as Error).message.split('\n')[0]!;
-    throw new UsageError(/positional/i.test(message) ? `unexpected argument: put the gateway command after '--' (${message})` : message);
-  }
-  const reporter = (values.reporter ?? 'spec') as ReporterName;
-  if (!REPORTERS.includes(reporter)) throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, got '${values.reporter}'`);
-  const action = values.help ? 'help' : values.version ? 'version' : values.list ? 'list' : 'run';
-  const run: RunOptions = {
-    command,
-    env: parseEnv(values.env),
-    only: list(values.only),
-    skip: list(values.skip),
-    trials: number('--trials', values.trials),
-    concurrency: number('--concurrency', values.concurrency),
-    timeoutMultiplier: number('--timeout-multiplier', values['timeout-multiplier']),
-    releaseBudgetMs: number('--release-budget', values['release-budget']),
-    exitBudgetMs: number('--exit-budget', values['exit-budget']),
-    strict: values.strict ?? false,
-    expectedFailures: values['expected-failures'] ? readBaseline(values['expected-failures']) : [],
-    ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
-  };
-  return { run, reporter, action, ...(values.json ? { jsonFile: values.json } : {}), ...(values.junit ? { junitFile: values.junit } : {}) };
-}
 
 function listChecks(only?: string[], skip?: string[]): string {
   const { checks } = resolveRun({ only, skip });

@@ -42,8 +42,10 @@ const bind2: Check = {
   async run(ctx: CheckContext) {
     const argv = withoutPortOption(ctx.options.command);
     if (!argv) ctx.skip('the command uses {port} other than as a --port option: no command without a port can be formed');
-    const lock = await HostLock.take(`port/${DEFAULT_GATEWAY_PORT}`);
-    if (!lock) ctx.skip(`another harness run on this host is using port ${DEFAULT_GATEWAY_PORT}`);
+    // Parallel harness runs on one host take turns on the default port.
+    const lockBudget = 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
+    const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, lockBudget);
+    if (!lock) ctx.skip(`another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms`);
     ctx.atCleanup(() => lock.release());
     const state = await portState(DEFAULT_GATEWAY_PORT);
     if (!state.free) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { bindProbe, portHolders } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { CandidateProcess } from '../run/candidate.js';
-import type { CheckContext, Profile } from '../run/context.js';
+import { PROFILE_DIR_PREFIX, type CheckContext, type Profile } from '../run/context.js';
 import { now } from '../run/time.js';
 import type { Check } from './check.js';
 
@@ -109,6 +109,7 @@ interface FileStamp {
   ino: number;
 }
 
+
 /** Lock-like files up to `depth` levels below each root, with what identifies a change. */
 function lockFiles(roots: string[], depth = 2): Map<string, FileStamp> {
   const found = new Map<string, FileStamp>();
@@ -121,7 +122,7 @@ function lockFiles(roots: string[], depth = 2): Map<string, FileStamp> {
     }
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory() && level < depth) visit(path, level + 1);
+      if (entry.isDirectory() && level < depth && !(entry.name.startsWith(PROFILE_DIR_PREFIX) && !roots.includes(path))) visit(path, level + 1);
       else if (entry.isFile() && LOCK_FILE.test(entry.name)) {
         try {
           const stat = statSync(path);

@@ -15,6 +15,9 @@ import { WAITS, type ResolvedOptions } from './options.js';
 import type { PortPool } from './ports.js';
 import { now, round } from './time.js';
 
+/** State directories of profiles are named so, in the temp dir. */
+export const PROFILE_DIR_PREFIX = 'glc-state-';
+
 export interface Profile {
   port: number;
   stateDir: string;
@@ -94,7 +97,7 @@ export class CheckContext {
       port = block.port;
     }
     this.ports.push(port);
-    const stateDir = mkdtempSync(join(tmpdir(), 'glc-state-'));
+    const stateDir = mkdtempSync(join(tmpdir(), PROFILE_DIR_PREFIX));
     this.stateDirs.push(stateDir);
     return { port, stateDir };
   }

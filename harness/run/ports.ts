@@ -28,6 +28,16 @@ export class HostLock {
     });
   }
 
+  /** Takes the lock, waiting while another process holds it, for at most `budgetMs`. */
+  static async waitFor(name: string, budgetMs: number): Promise<HostLock | undefined> {
+    const deadline = performance.now() + budgetMs;
+    for (;;) {
+      const lock = await HostLock.take(name);
+      if (lock || performance.now() >= deadline) return lock;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   release(): void {
     this.server.close();
   }
