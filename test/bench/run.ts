@@ -5,6 +5,9 @@
  *
  *   npm run bench              (node dist/test/bench/run.js [--runs N], N = 15 by default)
  *
+ * After this part it runs the harness bench (./harness.ts: suite wall time serial and with
+ * concurrency 2, SHUTDOWN-1 accuracy against a gateway with a known release delay).
+ *
  * Per run it measures:
  * - spawn -> LISTEN: from just before spawn() to the first connect attempt that succeeds. Attempts
  *   go out every ~1 ms (a connect to a closed loopback port is refused at once). The time reported is
@@ -31,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { killAll, killAndWait, spawnProcess, type Exit, type Spawned } from '../helpers/processes.js';
 import { connectClients, freePort, isPortFree, type Clients } from '../helpers/net.js';
+import { benchHarness } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../reference-impl/cli.js', import.meta.url));
 const BARE_SCRIPT =
@@ -167,12 +171,16 @@ const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : 'n/a');
 const stat = (values: number[]) =>
   values.length === 0 ? 'n/a' : `${fmt(median(values))} (${fmt(Math.min(...values))}-${fmt(Math.max(...values))})`;
 
+/** Set by --help: then neither part runs. */
+let helpOnly = false;
+
 async function main(): Promise<number> {
   let runs = 15;
   try {
     const { values } = parseArgs({ options: { runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help) {
-      process.stdout.write('usage: node dist/test/bench/run.js [--runs N]   (N from 1 to 1000, default 15)\n');
+      process.stdout.write('usage: node dist/test/bench/run.js [--runs N]   (N from 1 to 1000, default 15; then the harness bench)\n');
+      helpOnly = true;
       return 0;
     }
     if (values.runs !== undefined) {
@@ -245,17 +253,22 @@ if (process.env.NODE_TEST_CONTEXT !== undefined) {
   process.exit(0);
 }
 
-// Bounded: a watchdog far above any sane duration, and cleanup on Ctrl-C.
+// Bounded: a watchdog far above any sane duration, and cleanup on Ctrl-C. The harness bench is
+// interrupted through its signal (the harness then kills its candidates) before we exit.
+const interrupt = new AbortController();
+let harnessRun: Promise<unknown> = Promise.resolve();
+const stop = (code: number) => {
+  interrupt.abort();
+  void Promise.race([harnessRun, sleep(15_000)])
+    .then(() => killAll())
+    .finally(() => process.exit(code));
+};
 const watchdog = setTimeout(() => {
   process.stderr.write('bench: watchdog expired, killing everything\n');
-  void killAll().finally(() => process.exit(1));
+  stop(1);
 }, 30 * 60_000);
 watchdog.unref();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void killAll().finally(() => process.exit(130));
-  });
-}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(130));
 
 let code = 1;
 try {
@@ -265,4 +278,14 @@ try {
 } finally {
   await killAll();
 }
-process.exit(code);
+if (code === 0 && !helpOnly && !interrupt.signal.aborted) {
+  try {
+    const run = benchHarness({ signal: interrupt.signal });
+    harnessRun = run.catch(() => undefined);
+    if (!(await run).completed) code = 1;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    code = 1;
+  }
+}
+process.exit(interrupt.signal.aborted ? 130 : code);

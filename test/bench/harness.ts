@@ -1,0 +1,449 @@
+/**
+ * Bench of the harness itself, through its library API (runConformance), in one process:
+ *
+ *   node dist/test/bench/harness.js      (also the second part of npm run bench)
+ *
+ * a. Suite wall time: the full default suite against the bundled reference gateway, serial
+ *    (concurrency 1) and then with concurrency 2, wall time of each call (performance.now() around
+ *    runConformance) and the ratio. The per-check statuses must be the same both ways. Target: the
+ *    full suite in under 10 s (on the 2-core machine the bench was written on). Per check it also
+ *    shows the processes spawned and their spawn-to-LISTEN times (from the report's timelines):
+ *    candidate startups are most of the suite's time.
+ * b. Measurement accuracy of SHUTDOWN-1: test/candidates/calibration-gateway.mjs keeps its listener
+ *    open for exactly D ms after SIGTERM. For each D the harness runs SHUTDOWN-1 only, 5 trials, with
+ *    a release budget of 2000 ms, and its reported release.p50 is compared with D: PASS when
+ *    |p50 - D| <= max(5 ms, 5% of D). Then the verdict at the default budget (1000 ms): D = 800 must
+ *    pass SHUTDOWN-1, D = 1500 must fail it. Beside the table, the period of the harness's
+ *    port-free poll loop (a bind probe, then sleep(1), as waitPortFree does) is measured on a held
+ *    port: a reported release time is late by up to one period.
+ *
+ * The bench measures, it does not gate: PASS/MISS per target. Every runConformance call is bounded
+ * (aborted through its AbortSignal after a limit, which makes the harness kill its candidates), and
+ * the harness ends every candidate it started; as a last resort, leftover children are SIGKILLed by
+ * process group on exit.
+ */
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Interrupted, runConformance, type CheckResult, type Report, type RunOptions } from '../../harness/index.js';
+import { bindProbe } from '../../harness/observe/probes.js';
+import { sleep } from '../../harness/run/time.js';
+
+const CALIBRATION_GATEWAY = fileURLToPath(new URL('../../../test/candidates/calibration-gateway.mjs', import.meta.url));
+const SUITE_TARGET_MS = 10_000;
+const DELAYS_MS = [0, 100, 300, 800];
+const CALIBRATION_TRIALS = 5;
+const CALIBRATION_BUDGET_MS = 2000;
+const DEFAULT_BUDGET_MS = 1000;
+/** Tolerance of the reported release.p50 against the gateway's delay D. */
+const tolerance = (delayMs: number) => Math.max(5, delayMs * 0.05);
+/** Limits per runConformance call: far above a sane duration, they only make every run end. */
+const SUITE_LIMIT_MS = 180_000;
+const CALIBRATION_LIMIT_MS = 60_000;
+const POLL_SAMPLE_MS = 300;
+
+export interface HarnessBenchOptions {
+  /** Aborting it interrupts the running conformance run (its candidates are killed) and ends the bench. */
+  signal?: AbortSignal;
+  /** Where lines go; console.log by default. */
+  log?: (line: string) => void;
+}
+
+export interface HarnessBenchResult {
+  /** False when a run could not be carried out (usage error, interrupted, over its limit). */
+  completed: boolean;
+  targets: { pass: boolean; text: string }[];
+}
+
+interface Timed {
+  report: Report;
+  wallMs: number;
+}
+
+class RunFailed extends Error {}
+
+/** One runConformance call, aborted after `limitMs` or when `outer` aborts. */
+async function timedRun(options: RunOptions, limitMs: number, outer: AbortSignal | undefined): Promise<Timed> {
+  if (outer?.aborted) throw new RunFailed('interrupted before the run started');
+  const controller = new AbortController();
+  const onOuter = () => controller.abort();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  const timer = setTimeout(() => controller.abort(), limitMs);
+  const startedAt = performance.now();
+  try {
+    const report = await runConformance(options, { signal: controller.signal });
+    return { report, wallMs: performance.now() - startedAt };
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      throw new RunFailed(outer?.aborted ? `interrupted (${error.message})` : `not finished within ${limitMs} ms (${error.message})`);
+    }
+    throw new RunFailed((error as Error).message);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+  }
+}
+
+/**
+ * What a report says the harness left behind: processes without an observed exit, ports its own
+ * processes still held after cleanup, failed cleanups. A port held by a process the check did not
+ * start (another run on this host) is listed apart, as foreign.
+ */
+function leftovers(report: Report): { own: string[]; foreign: string[] } {
+  const found = { own: [] as string[], foreign: [] as string[] };
+  for (const check of report.checks) {
+    const pids = new Set(check.evidence.processes.flatMap((p) => [p.pid, ...(p.gatewayPid !== undefined ? [p.gatewayPid] : [])]));
+    for (const p of check.evidence.processes) {
+      if (p.exitCode === null && p.signal === null) found.own.push(`${check.id}: ${p.role} pid ${p.pid} has no observed exit`);
+    }
+    for (const note of check.evidence.notes) {
+      if (/cleanup failed/.test(note)) found.own.push(`${check.id}: ${note}`);
+      else if (/still held after cleanup/.test(note)) {
+        const holders = [...note.matchAll(/pid (-?\d+)/g)].map((m) => Number(m[1]));
+        (holders.length > 0 && holders.every((pid) => !pids.has(pid)) ? found.foreign : found.own).push(`${check.id}: ${note}`);
+      }
+    }
+  }
+  return found;
+}
+
+function logLeftovers(prefix: string, report: Report, log: (line: string) => void): void {
+  const { own, foreign } = leftovers(report);
+  for (const item of own) log(`  ${prefix}: left behind: ${item}`);
+  for (const item of foreign) log(`  ${prefix}: not ours: ${item}`);
+}
+
+const fmt = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) ? ms.toFixed(1) : 'n/a');
+
+function table(header: string[], rows: string[][], log: (line: string) => void): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  log(line(header));
+  log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) log(line(r));
+}
+
+function counts(report: Report): string {
+  const s = report.summary;
+  return `${s.pass} pass, ${s.fail} fail, ${s.skip} skip, ${s.error} error`;
+}
+
+/** Signal-to-port-free per trial, from the check's timeline (`SIGTERM sent` ... `port free`). */
+function trialReleases(check: CheckResult): number[] {
+  const values: number[] = [];
+  let sentAt: number | undefined;
+  for (const event of check.evidence.timeline) {
+    if (event.event === 'SIGTERM sent') sentAt = event.tMs;
+    else if (event.event === 'port free' && sentAt !== undefined) {
+      values.push(event.tMs - sentAt);
+      sentAt = undefined;
+    }
+  }
+  return values;
+}
+
+/** Spawn-to-LISTEN per start, from the check's timeline (`spawn <role>` ... `<role> listening`). */
+function startups(check: CheckResult): number[] {
+  const spawnedAt = new Map<string, number>();
+  const values: number[] = [];
+  for (const event of check.evidence.timeline) {
+    if (event.event.startsWith('spawn ')) spawnedAt.set(event.event.slice('spawn '.length), event.tMs);
+    else if (event.event.endsWith(' listening')) {
+      const at = spawnedAt.get(event.event.slice(0, -' listening'.length));
+      if (at !== undefined) values.push(event.tMs - at);
+    }
+  }
+  return values;
+}
+
+const stat = (values: number[]) => (values.length === 0 ? '-' : `${fmt(percentile(values, 50))} (${values.length})`);
+
+function calibrationOptions(delayMs: number, releaseBudgetMs?: number): RunOptions {
+  return {
+    command: [process.execPath, CALIBRATION_GATEWAY, '--port', '{port}', '--release-delay', String(delayMs)],
+    only: ['SHUTDOWN-1'],
+    trials: CALIBRATION_TRIALS,
+    ...(releaseBudgetMs !== undefined ? { releaseBudgetMs } : {}),
+  };
+}
+
+/**
+ * The harness's port-free poll loop reproduced with its own pieces (bindProbe, then sleep(1)) on a
+ * port this process holds, so every probe fails as it does while a gateway delays its release.
+ */
+async function pollPeriods(): Promise<number[]> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const periods: number[] = [];
+  try {
+    const end = performance.now() + POLL_SAMPLE_MS;
+    let last = performance.now();
+    while (last < end) {
+      await bindProbe(port);
+      await sleep(1);
+      const at = performance.now();
+      periods.push(at - last);
+      last = at;
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return periods;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const low = Math.floor(rank);
+  const high = Math.ceil(rank);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
+}
+
+async function suiteTimes(options: HarnessBenchOptions, log: (line: string) => void, result: HarnessBenchResult): Promise<void> {
+  log('\na. full default suite against the reference gateway, serial then concurrency 2 (same process)');
+  const runs: { concurrency: number; timed: Timed }[] = [];
+  for (const concurrency of [1, 2]) {
+    try {
+      const timed = await timedRun(concurrency === 1 ? {} : { concurrency }, SUITE_LIMIT_MS, options.signal);
+      runs.push({ concurrency, timed });
+    } catch (error) {
+      result.completed = false;
+      log(`  concurrency ${concurrency}: could not run: ${(error as Error).message}`);
+      if (options.signal?.aborted) return;
+    }
+  }
+  if (runs.length === 0) return;
+
+  table(
+    ['concurrency', 'wall ms', 'report ms', 'checks', 'statuses', 'conformant', 'left behind'],
+    runs.map(({ concurrency, timed }) => [
+      String(concurrency),
+      fmt(timed.wallMs),
+      fmt(timed.report.durationMs),
+      String(timed.report.checks.length),
+      counts(timed.report),
+      String(timed.report.conformant),
+      String(leftovers(timed.report).own.length),
+    ]),
+    log,
+  );
+  for (const { concurrency, timed } of runs) logLeftovers(`concurrency ${concurrency}`, timed.report, log);
+
+  const serial = runs.find((r) => r.concurrency === 1)?.timed;
+  const parallel = runs.find((r) => r.concurrency === 2)?.timed;
+  if (serial && parallel) {
+    log('\nper check, serial | concurrency 2: status, duration ms, processes spawned, median spawn->LISTEN ms (starts timed)');
+    const ids = serial.report.checks.map((c) => c.id);
+    const byId = (report: Report) => new Map(report.checks.map((c) => [c.id, c]));
+    const s = byId(serial.report);
+    const p = byId(parallel.report);
+    table(
+      ['check', 'serial', 'ms', 'spawns', 'spawn->LISTEN ms', 'conc 2', 'ms', 'spawns', 'spawn->LISTEN ms'],
+      ids.map((id) => [
+        id,
+        ...[s.get(id), p.get(id)].flatMap((check) =>
+          check ? [check.status, fmt(check.durationMs), String(check.evidence.processes.length), stat(startups(check))] : ['-', '-', '-', '-'],
+        ),
+      ]),
+      log,
+    );
+    for (const [name, timed] of [['serial', serial], ['concurrency 2', parallel]] as const) {
+      const all = timed.report.checks.flatMap(startups);
+      const spawns = timed.report.checks.reduce((sum, c) => sum + c.evidence.processes.length, 0);
+      log(
+        `  ${name}: ${spawns} processes spawned, spawn->LISTEN median ${fmt(percentile(all, 50))} ms over ${all.length} starts, ` +
+          `sum ${fmt(all.reduce((a, b) => a + b, 0))} ms of the ${fmt(timed.wallMs)} ms`,
+      );
+    }
+    for (const check of [...serial.report.checks, ...parallel.report.checks]) {
+      if (check.status !== 'pass') log(`  ${check.id} ${check.status}: ${check.message}`);
+    }
+    const differing = [...new Set([...s.keys(), ...p.keys()])].filter((id) => s.get(id)?.status !== p.get(id)?.status);
+    const ratio = serial.wallMs / parallel.wallMs;
+    log(`\nratio serial/concurrency 2 (wall): ${ratio.toFixed(2)}x`);
+    result.targets.push({
+      pass: differing.length === 0,
+      text:
+        differing.length === 0
+          ? `per-check statuses identical serial and with concurrency 2 (${ids.length} checks)`
+          : `per-check statuses differ: ${differing.map((id) => `${id} ${s.get(id)?.status ?? '-'} vs ${p.get(id)?.status ?? '-'}`).join(', ')}`,
+    });
+  }
+  for (const { concurrency, timed } of runs) {
+    result.targets.push({
+      pass: timed.wallMs < SUITE_TARGET_MS,
+      text: `full suite under ${SUITE_TARGET_MS / 1000} s with concurrency ${concurrency}: ${fmt(timed.wallMs)} ms`,
+    });
+  }
+}
+
+async function calibration(options: HarnessBenchOptions, log: (line: string) => void, result: HarnessBenchResult): Promise<void> {
+  log(
+    `\nb. SHUTDOWN-1 accuracy: calibration gateway frees the port D ms after SIGTERM; ${CALIBRATION_TRIALS} trials, ` +
+      `release budget ${CALIBRATION_BUDGET_MS} ms; PASS when |p50 - D| <= max(5 ms, 5% of D)`,
+  );
+  const rows: string[][] = [];
+  for (const delay of DELAYS_MS) {
+    let timed: Timed;
+    try {
+      timed = await timedRun(calibrationOptions(delay, CALIBRATION_BUDGET_MS), CALIBRATION_LIMIT_MS, options.signal);
+    } catch (error) {
+      result.completed = false;
+      rows.push([String(delay), 'n/a', 'n/a', 'n/a', 'n/a', fmt(tolerance(delay)), 'could not run', 'MISS']);
+      log(`  D=${delay}: could not run: ${(error as Error).message}`);
+      if (options.signal?.aborted) break;
+      continue;
+    }
+    const check = timed.report.checks[0]!;
+    const m = check.measurements;
+    const p50 = m['release.p50'];
+    const error = p50 === undefined ? Number.NaN : p50 - delay;
+    const pass = check.status === 'pass' && Math.abs(error) <= tolerance(delay);
+    logLeftovers(`D=${delay}`, timed.report, log);
+    if (check.status !== 'pass') log(`  D=${delay}: SHUTDOWN-1 ${check.status}: ${check.message}`);
+    rows.push([
+      String(delay),
+      fmt(p50),
+      fmt(m['release.p95']),
+      fmt(m['release.max']),
+      Number.isFinite(error) ? `${error >= 0 ? '+' : ''}${error.toFixed(1)}` : 'n/a',
+      fmt(tolerance(delay)),
+      `${check.status}; ${trialReleases(check).map((v) => v.toFixed(1)).join(' ')}`,
+      pass ? 'PASS' : 'MISS',
+    ]);
+    result.targets.push({ pass, text: `release.p50 within max(5 ms, 5%) of D=${delay}: ${fmt(p50)} ms (error ${Number.isFinite(error) ? error.toFixed(1) : 'n/a'} ms)` });
+  }
+  table(['D ms', 'p50', 'p95', 'max', 'error', 'tolerance', 'status; trials (ms)', ''], rows, log);
+
+  const periods = await pollPeriods();
+  log(
+    `\nharness poll loop on a held port (bindProbe + sleep(1), as waitPortFree), ${periods.length} iterations in ${POLL_SAMPLE_MS} ms: ` +
+      `period p50 ${fmt(percentile(periods, 50))} ms, p95 ${fmt(percentile(periods, 95))} ms, max ${fmt(Math.max(...periods))} ms ` +
+      '(a release is reported late by up to one period, half on average)',
+  );
+
+  log(`\nverdict at the default release budget (${DEFAULT_BUDGET_MS} ms), ${CALIBRATION_TRIALS} trials, one run each:`);
+  for (const [delay, expected] of [
+    [800, 'pass'],
+    [1500, 'fail'],
+  ] as const) {
+    if (options.signal?.aborted) break;
+    try {
+      const { report } = await timedRun(calibrationOptions(delay), CALIBRATION_LIMIT_MS, options.signal);
+      const check = report.checks[0]!;
+      if (report.options.releaseBudgetMs !== DEFAULT_BUDGET_MS) log(`  note: the harness's default release budget is now ${report.options.releaseBudgetMs} ms`);
+      logLeftovers(`D=${delay}`, report, log);
+      const text = `D=${delay} ${expected === 'pass' ? 'passes' : 'fails'} SHUTDOWN-1 at the default budget: ${check.status} (p50 ${fmt(check.measurements['release.p50'])} ms) - ${check.message}`;
+      log(`  ${text}`);
+      result.targets.push({ pass: check.status === expected, text });
+    } catch (error) {
+      result.completed = false;
+      log(`  D=${delay}: could not run: ${(error as Error).message}`);
+      result.targets.push({ pass: false, text: `D=${delay} at the default budget: could not run` });
+    }
+  }
+}
+
+/** Living (not zombie) children of this process; harness candidates are spawned detached, each leading its own group. */
+function ownChildren(): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === process.pid && state !== 'Z') children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+let lastResortInstalled = false;
+
+/** On exit, SIGKILL the group of every child still there: the harness must have ended them already. */
+function installLastResort(): void {
+  if (lastResortInstalled) return;
+  lastResortInstalled = true;
+  process.once('exit', () => {
+    for (const pid of ownChildren()) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // not a group leader, or gone
+        }
+      }
+    }
+  });
+}
+
+export async function benchHarness(options: HarnessBenchOptions = {}): Promise<HarnessBenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  installLastResort();
+  const result: HarnessBenchResult = { completed: true, targets: [] };
+  const cpus = os.cpus();
+  log(
+    `\nharness bench: node ${process.version}, ${cpus.length} x ${cpus[0]?.model.trim() ?? '?'}, ` +
+      `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  await suiteTimes(options, log, result);
+  if (!options.signal?.aborted) await calibration(options, log, result);
+
+  const left = ownChildren();
+  if (left.length > 0) {
+    result.completed = false;
+    log(`\nleft running by the harness: pids ${left.join(', ')}`);
+  }
+  log('\nharness targets:');
+  for (const target of result.targets) log(`  ${target.pass ? 'PASS' : 'MISS'}  ${target.text}`);
+  if (!result.completed) log('  (some runs could not be carried out, see above)');
+  return result;
+}
+
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  // See run.ts: under node --test this file says so and does nothing.
+  if (process.env.NODE_TEST_CONTEXT !== undefined) {
+    console.log('bench: not run under node --test; use npm run bench');
+    process.exit(0);
+  }
+  const interrupt = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
+  const stop = (code: number) => {
+    interrupt.abort();
+    // The harness kills its candidates before the interrupted run settles; bounded all the same.
+    void Promise.race([running, sleep(15_000)]).finally(() => process.exit(code));
+  };
+  const watchdog = setTimeout(() => {
+    process.stderr.write('bench: watchdog expired, interrupting\n');
+    stop(1);
+  }, 20 * 60_000);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(130));
+
+  let code = 1;
+  try {
+    const run = benchHarness({ signal: interrupt.signal });
+    running = run.catch(() => undefined);
+    code = (await run).completed ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(interrupt.signal.aborted ? 130 : code);
+}
