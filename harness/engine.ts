@@ -82,8 +82,10 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
   const results = new Map<string, CheckResult>();
   const pending = [...checks];
   let aborted = false;
+  let interrupted: string[] = [];
   const onAbort = () => {
     aborted = true;
+    interrupted = [...running.keys()];
     for (const ctx of live) void ctx.abort();
   };
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
@@ -106,9 +108,8 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
       running.set(next.id, task);
       await sleep(0);
     }
-    const stillRunning = [...running.keys()];
     await Promise.all(running.values());
-    if (aborted) throw new Interrupted(stillRunning);
+    if (aborted) throw new Interrupted(interrupted);
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
   }

@@ -47,6 +47,7 @@ async function restartSameProfile(ctx: CheckContext, old: CandidateProcess, prof
   const restarted = ctx.spawn(profile, `restart after ${after}`);
   const listening = await ctx.waitListening(restarted, profile.port);
   if (!listening) {
+    await restarted.waitExit(0);
     return [`the same profile did not listen again after ${after} (startup budget ${ctx.options.startupBudgetMs} ms)${restarted.exit ? `; it exited: ${restarted.stderr.last(300).trim() || restarted.stdout.last(300).trim()}` : ''}`];
   }
   ctx.measure({ [`restartAfter${after}`]: listening.at - restartAt });

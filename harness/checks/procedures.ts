@@ -1,6 +1,6 @@
 /** Steps several checks share: stopping with a signal and timing the release, expecting a lock failure. */
 import { closestLine, findLockMessage, lockMessage } from '../judge/messages.js';
-import { bindProbe, portHolders } from '../observe/probes.js';
+import { bindProbe, httpRoundTrip, portHolders } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { CandidateProcess } from '../run/candidate.js';
 import { describeExit, type CheckContext, type Profile } from '../run/context.js';
@@ -16,6 +16,21 @@ export async function waitPortFree(port: number, deadline: number): Promise<numb
     await sleep(FREE_POLL_MS);
   }
   return undefined;
+}
+
+const IDLE_ROUND_TRIP_MS = 2;
+
+/**
+ * Waits (at most `budgetMs`) until an HTTP request is answered within 2 ms: a gateway that has
+ * just started may still be busy finishing its startup, and a timed signal should measure the
+ * shutdown, not the rest of the startup.
+ */
+export async function settle(port: number, budgetMs: number): Promise<void> {
+  const deadline = now() + budgetMs;
+  while (now() < deadline) {
+    const roundTrip = await httpRoundTrip(port, deadline - now());
+    if (roundTrip === undefined || roundTrip < IDLE_ROUND_TRIP_MS) return;
+  }
 }
 
 export interface StopTiming {
@@ -60,14 +75,15 @@ export async function expectLockFailure(ctx: CheckContext, profile: Profile, rol
   const candidate = ctx.spawn(profile, role);
   const listening = await candidate.waitListening(profile.port, ctx.options.startupBudgetMs);
   const problems: string[] = [];
+  const exit = listening ? undefined : await candidate.waitExit(0);
   if (listening) {
     ctx.event(`${role} listening`, listening.sockets.map((s) => s.address).join(', '));
     problems.push(`${role} listened on ${listening.sockets.map((s) => s.address).join(', ')} instead of failing`);
-  } else if (!candidate.exit) {
+  } else if (!exit) {
     problems.push(`${role} neither listened nor exited within the startup budget of ${ctx.options.startupBudgetMs} ms`);
   } else {
-    ctx.event(`${role} exited`, describeExit(candidate), candidate.exit.at);
-    if (candidate.exit.code === 0) problems.push(`${role} exited with code 0`);
+    ctx.event(`${role} exited`, describeExit(candidate), exit.at);
+    if (exit.code === 0) problems.push(`${role} exited with code 0`);
     if (!findLockMessage(candidate.output(), profile.port).found) {
       const expected = lockMessage(profile.port);
       const near = closestLine(candidate.output(), expected);

@@ -3,7 +3,8 @@ import type { CheckContext } from '../run/context.js';
 import { describeExit } from '../run/context.js';
 import { median, summarize, within } from '../run/time.js';
 import type { Check } from './check.js';
-import { stopAndTime } from './procedures.js';
+import { settle, stopAndTime } from './procedures.js';
+import { WAITS } from '../run/options.js';
 
 interface Trials {
   release: number[];
@@ -18,6 +19,7 @@ async function timedStops(ctx: CheckContext, signal: NodeJS.Signals, clients: nu
     const profile = await ctx.profile();
     const candidate = await ctx.start(profile, `candidate #${trial}`);
     if (clients > 0) await ctx.clients(profile.port, clients);
+    await settle(profile.port, ctx.wait(WAITS.settleMs));
     const timing = await stopAndTime(ctx, candidate, profile.port, signal);
     if (timing.releaseMs === undefined) trials.problems.push(`trial ${trial}: port still held ${ctx.options.exitBudgetMs} ms after ${signal}`);
     else trials.release.push(timing.releaseMs);
@@ -114,7 +116,7 @@ const shutdown6: Check = {
   async run(ctx: CheckContext) {
     const profile = await ctx.profile();
     const candidate = await ctx.start(profile);
-    const clients = await ctx.clients(profile.port, 3);
+    const clients = await ctx.clients(profile.port, 3, ctx.wait(WAITS.connectMs));
     if (!clients.websocket) ctx.fail('no WebSocket client could connect, so none can receive a close frame');
     candidate.signalGateway('SIGTERM');
     ctx.event('SIGTERM sent', `to pid ${candidate.gatewayPid}`);

@@ -94,6 +94,27 @@ export async function upgradeWithin(port: number, budgetMs: number, anyAnswer = 
   }
 }
 
+/** Milliseconds from sending a minimal HTTP request to the first byte of the answer; undefined if none. */
+export function httpRoundTrip(port: number, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let sentAt = 0;
+    const finish = (ms: number | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ms);
+    };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    socket.once('connect', () => {
+      sentAt = performance.now();
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    });
+    socket.once('data', () => finish(performance.now() - sentAt));
+    socket.once('error', () => finish(undefined));
+    socket.once('end', () => finish(undefined));
+  });
+}
+
 export function tcpConnect(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });

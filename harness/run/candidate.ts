@@ -47,6 +47,7 @@ const LISTEN_POLL_MS = 5;
 const FAMILY_CENSUS_MS = 100;
 const EXIT_POLL_MS = 1;
 const REPORT_TAIL_CHARS = 4096;
+const OUTPUT_DRAIN_MS = 1000;
 
 export class CandidateProcess {
   readonly role: string;
@@ -55,6 +56,7 @@ export class CandidateProcess {
   readonly stdout = new OutputBuffer();
   readonly stderr = new OutputBuffer();
   readonly exited: Promise<ExitInfo>;
+  private readonly outputClosed: Promise<void>;
   exit: ExitInfo | undefined;
   listening: Listening | undefined;
   private readonly child: ChildProcess;
@@ -74,6 +76,7 @@ export class CandidateProcess {
     });
     this.child.stdout!.on('data', (data: Buffer) => this.stdout.push(data));
     this.child.stderr!.on('data', (data: Buffer) => this.stderr.push(data));
+    this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.exit ??= { code: null, signal: null, at: now(), spawnError: error.message };
@@ -179,8 +182,14 @@ export class CandidateProcess {
     return undefined;
   }
 
+  /**
+   * The spawned process's exit, once its output is read to the end: 'exit' can come before the
+   * last bytes of stdout and stderr (a descendant holding the pipes bounds the wait).
+   */
   async waitExit(budgetMs: number): Promise<ExitInfo | undefined> {
-    return within(this.exited, budgetMs);
+    const exit = await within(this.exited, budgetMs);
+    if (exit) await within(this.outputClosed, OUTPUT_DRAIN_MS);
+    return exit;
   }
 
   /** SIGKILLs the process group and every known descendant until none is left. */

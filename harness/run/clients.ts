@@ -2,6 +2,8 @@
 import { createConnection, type Socket } from 'node:net';
 import WebSocket from 'ws';
 
+const RETRY_MS = 50;
+
 export interface ClientEnd {
   /** WebSocket close code: 1006 when the connection ended without a close frame. */
   code: number;
@@ -13,11 +15,20 @@ export class ClientGroup {
   /** Whether the clients are WebSocket clients (false: plain TCP connections, upgrade refused). */
   websocket = true;
 
-  static async connect(port: number, count: number, timeoutMs: number): Promise<ClientGroup> {
-    const group = new ClientGroup();
-    const opened = await Promise.all(Array.from({ length: count }, () => group.openWebSocket(port, timeoutMs)));
-    if (opened.every(Boolean)) return group;
-    group.close();
+  /**
+   * Opens `count` WebSocket clients, retrying for `patienceMs` (a gateway may attach its
+   * WebSocket server a moment after it starts answering), else plain TCP connections.
+   */
+  static async connect(port: number, count: number, timeoutMs: number, patienceMs: number): Promise<ClientGroup> {
+    const deadline = performance.now() + patienceMs;
+    for (;;) {
+      const group = new ClientGroup();
+      const opened = await Promise.all(Array.from({ length: count }, () => group.openWebSocket(port, timeoutMs)));
+      if (opened.every(Boolean)) return group;
+      group.close();
+      if (performance.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
     const tcp = new ClientGroup();
     tcp.websocket = false;
     await Promise.all(Array.from({ length: count }, () => tcp.openTcp(port, timeoutMs)));

@@ -84,9 +84,12 @@ export class CheckContext {
     throw new CheckSkipped(reason);
   }
 
-  /** Scales a harness wait (not a criterion) by --timeout-multiplier. */
+  /**
+   * A harness wait (not a criterion) scaled by --timeout-multiplier, never below its default:
+   * a small multiplier shortens the startup budget for fast candidates, not a handshake.
+   */
   wait(ms: number): number {
-    return ms * this.options.timeoutMultiplier;
+    return ms * Math.max(1, this.options.timeoutMultiplier);
   }
 
   /** A new isolated profile: a reserved port and a fresh state directory. */
@@ -163,8 +166,8 @@ export class CheckContext {
     return server;
   }
 
-  async clients(port: number, count: number): Promise<ClientGroup> {
-    const group = await ClientGroup.connect(port, count, this.wait(WAITS.connectMs));
+  async clients(port: number, count: number, patienceMs = this.wait(WAITS.clientPatienceMs)): Promise<ClientGroup> {
+    const group = await ClientGroup.connect(port, count, this.wait(WAITS.connectMs), patienceMs);
     this.clientGroups.push(group);
     this.event(`${count} clients connected`, group.websocket ? 'WebSocket' : 'plain TCP (the upgrade was refused)');
     return group;

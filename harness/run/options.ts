@@ -44,6 +44,10 @@ export const DEFAULTS = {
 export const WAITS = {
   /** A WebSocket handshake or TCP connect to a listening gateway. */
   connectMs: 5000,
+  /** How long clients retry the WebSocket upgrade before they fall back to plain TCP. */
+  clientPatienceMs: 1000,
+  /** Before a timed stop: how long to wait for the gateway's event loop to be idle. */
+  settleMs: 300,
   /** Cleanup: how long a killed family may take to disappear. */
   killMs: 5000,
 } as const;
