@@ -62,24 +62,30 @@ const conflict3: Check = {
     const rounds = Math.min(ctx.options.trials, 3);
     const startups: number[] = [];
     const failures: number[] = [];
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 1; round <= rounds; round++) {
       const profile = await ctx.profile();
-      const first = await ctx.start(profile, `first instance #${round + 1}`);
+      const first = await ctx.start(profile, `first instance #${round}`);
       startups.push(first.listening!.at - first.spawnedAt);
-      const budget = 1.5 * median(startups) + 1000;
-      const second = ctx.spawn(profile, `second instance #${round + 1}`);
-      const exit = await second.waitExit(budget);
-      if (!exit) {
-        ctx.measure({ ...summarize('startup', startups), budget });
-        ctx.fail(`the second instance was still running ${Math.round(budget)} ms after spawn (budget: 1.5 x median startup ${Math.round(median(startups))} ms + 1000 ms)`);
-      }
-      failures.push(exit.at - second.spawnedAt);
-      ctx.event(`second instance #${round + 1} exited`, describeExit(second), exit.at);
+      const second = ctx.spawn(profile, `second instance #${round}`);
+      // Waited for up to the startup budget, so that one slow start on a loaded host is a
+      // sample, not a verdict; the verdict is on the medians.
+      const exit = await second.waitExit(ctx.options.startupBudgetMs);
+      if (exit) ctx.event(`second instance #${round} exited`, describeExit(second), exit.at);
+      else ctx.event(`second instance #${round} still running`, `after the startup budget of ${ctx.options.startupBudgetMs} ms`);
+      failures.push(exit ? exit.at - second.spawnedAt : Infinity);
+      await second.kill();
       await first.kill();
     }
     const budget = 1.5 * median(startups) + 1000;
-    ctx.measure({ ...summarize('startup', startups), ...summarize('conflictExit', failures), budget });
-    return `exited ${Math.round(Math.max(...failures))} ms after spawn at most (budget ${Math.round(budget)} ms)`;
+    ctx.measure({ ...summarize('startup', startups), ...summarize('conflictExit', failures.filter(Number.isFinite)), budget });
+    const shown = failures.map((ms) => (Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never')).join(', ');
+    if (!(median(failures) <= budget)) {
+      ctx.fail(`the second instance exited after ${shown} (median over the budget of ${Math.round(budget)} ms = 1.5 x median startup ${Math.round(median(startups))} ms + 1000 ms)`, {
+        expected: `median spawn-to-exit <= ${Math.round(budget)} ms`,
+        actual: shown,
+      });
+    }
+    return `the second instance exited after ${shown} (budget ${Math.round(budget)} ms)`;
   },
 };
 

@@ -71,7 +71,7 @@ const crash1: Check = {
 async function crashAndRestart(ctx: CheckContext, signal: NodeJS.Signals, inspect: boolean): Promise<string[]> {
   const profile = await ctx.profile();
   const candidate = await ctx.start(profile, `candidate (${signal})`);
-  await ctx.clients(profile.port, 10);
+  await ctx.clients(candidate, profile.port, 10);
   const problems = inspect ? await killAndInspect(ctx, candidate, profile.port, signal) : [];
   if (!inspect) {
     candidate.signalGateway(signal);

@@ -1,6 +1,6 @@
 /** Steps several checks share: stopping with a signal and timing the release, expecting a lock failure. */
 import { closestLine, findLockMessage, lockMessage } from '../judge/messages.js';
-import { bindProbe, httpRoundTrip, portHolders } from '../observe/probes.js';
+import { bindProbe, portHolders, websocketUpgrade } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { CandidateProcess } from '../run/candidate.js';
 import { describeExit, type CheckContext, type Profile } from '../run/context.js';
@@ -21,15 +21,15 @@ export async function waitPortFree(port: number, deadline: number): Promise<numb
 const IDLE_ROUND_TRIP_MS = 2;
 
 /**
- * Waits (at most `budgetMs`) until an HTTP request is answered within 2 ms: a gateway that has
- * just started may still be busy finishing its startup, and a timed signal should measure the
+ * Waits (at most `budgetMs`) until an upgrade is answered within 2 ms: a gateway that has just
+ * started may still be busy finishing its startup, and a timed signal should measure the
  * shutdown, not the rest of the startup.
  */
-export async function settle(port: number, budgetMs: number): Promise<void> {
+export async function settle(port: number, budgetMs: number, host: string): Promise<void> {
   const deadline = now() + budgetMs;
   while (now() < deadline) {
-    const roundTrip = await httpRoundTrip(port, deadline - now());
-    if (roundTrip === undefined || roundTrip < IDLE_ROUND_TRIP_MS) return;
+    const answer = await websocketUpgrade(port, Math.max(1, deadline - now()), host);
+    if (answer.roundTripMs === undefined || answer.roundTripMs < IDLE_ROUND_TRIP_MS) return;
   }
 }
 

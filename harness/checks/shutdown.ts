@@ -18,8 +18,8 @@ async function timedStops(ctx: CheckContext, signal: NodeJS.Signals, clients: nu
   for (let trial = 1; trial <= ctx.options.trials; trial++) {
     const profile = await ctx.profile();
     const candidate = await ctx.start(profile, `candidate #${trial}`);
-    if (clients > 0) await ctx.clients(profile.port, clients);
-    await settle(profile.port, ctx.wait(WAITS.settleMs));
+    if (clients > 0) await ctx.clients(candidate, profile.port, clients);
+    await settle(profile.port, ctx.wait(WAITS.settleMs), candidate.servingHost);
     const timing = await stopAndTime(ctx, candidate, profile.port, signal);
     if (timing.releaseMs === undefined) trials.problems.push(`trial ${trial}: port still held ${ctx.options.exitBudgetMs} ms after ${signal}`);
     else trials.release.push(timing.releaseMs);
@@ -116,8 +116,8 @@ const shutdown6: Check = {
   async run(ctx: CheckContext) {
     const profile = await ctx.profile();
     const candidate = await ctx.start(profile);
-    const clients = await ctx.clients(profile.port, 3, ctx.wait(WAITS.connectMs));
-    if (!clients.websocket) ctx.fail('no WebSocket client could connect, so none can receive a close frame');
+    const clients = await ctx.clients(candidate, profile.port, 3, ctx.wait(WAITS.connectMs));
+    if (!clients.websocket || clients.size < 3) ctx.fail('no WebSocket client could connect, so none can receive a close frame');
     candidate.signalGateway('SIGTERM');
     ctx.event('SIGTERM sent', `to pid ${candidate.gatewayPid}`);
     const ends = await within(Promise.all(clients.ends), ctx.options.exitBudgetMs);

@@ -1,6 +1,6 @@
 /** Probes of a port from outside: bind probe, LISTEN scan, WebSocket upgrade, TCP connect. */
+import { createHash, randomBytes } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
-import WebSocket from 'ws';
 import { commandLine, holdersOf, listenSocketsOnPort } from './procfs.js';
 import type { PortHolder } from '../report.js';
 
@@ -58,61 +58,76 @@ export interface UpgradeResult {
   /** HTTP status of the answer: 101 on success. */
   status?: number;
   error?: string;
+  /** Milliseconds from sending the request to the end of the answer's head. */
+  roundTripMs?: number;
 }
 
-export function websocketUpgrade(port: number, timeoutMs: number): Promise<UpgradeResult> {
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const MAX_HEAD = 16 * 1024;
+
+/**
+ * One WebSocket opening handshake on a raw socket: 101 with the right Sec-WebSocket-Accept is
+ * success. The probe closes first, so the harness leaves no TIME_WAIT on the gateway's port.
+ */
+export function websocketUpgrade(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<UpgradeResult> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { handshakeTimeout: timeoutMs });
-    const done = (result: UpgradeResult) => {
+    const key = randomBytes(16).toString('base64');
+    const socket = createConnection({ host, port });
+    let head = '';
+    let sentAt = 0;
+    const finish = (result: UpgradeResult) => {
+      clearTimeout(timer);
       socket.removeAllListeners();
       socket.on('error', () => {});
-      socket.terminate();
+      socket.destroy();
       resolve(result);
     };
-    socket.once('upgrade', (res) => done({ ok: true, status: res.statusCode ?? 101 }));
-    socket.once('unexpected-response', (_req, res) =>
-      done({ ok: false, status: res.statusCode, error: `answered HTTP ${res.statusCode} instead of 101` }),
-    );
-    socket.once('error', (error) => done({ ok: false, error: error.message }));
+    const timer = setTimeout(() => finish({ ok: false, error: `no answer to the upgrade within ${Math.round(timeoutMs)} ms` }), timeoutMs);
+    socket.once('connect', () => {
+      sentAt = performance.now();
+      const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      socket.write(
+        `GET / HTTP/1.1\r\nHost: ${authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n') && head.length < MAX_HEAD) return;
+      const roundTripMs = performance.now() - sentAt;
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
+      if (!status) return finish({ ok: false, error: `not an HTTP answer: ${JSON.stringify(head.slice(0, 60))}`, roundTripMs });
+      if (status !== 101) return finish({ ok: false, status, error: `answered HTTP ${status} instead of 101`, roundTripMs });
+      const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
+      const expected = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+      if (accept !== expected) return finish({ ok: false, status, error: 'answered 101 with a wrong Sec-WebSocket-Accept', roundTripMs });
+      finish({ ok: true, status, roundTripMs });
+    });
+    socket.once('end', () => finish({ ok: false, error: 'the connection closed without an answer' }));
+    socket.once('error', (error) => finish({ ok: false, error: error.message }));
   });
 }
 
 const UPGRADE_RETRY_MS = 25;
 
 /**
- * Repeats the upgrade until it succeeds (or, with `anyAnswer`, until any HTTP answer comes) or
- * the budget ends: a gateway may bind before it attaches its WebSocket server. Resolves with
- * the last attempt.
+ * Repeats the upgrade until it succeeds (or, with `anyAnswer`, until any HTTP answer comes), the
+ * budget ends or `signal` aborts: a gateway may bind before it attaches its WebSocket server.
+ * Resolves with the last attempt.
  */
-export async function upgradeWithin(port: number, budgetMs: number, anyAnswer = false): Promise<UpgradeResult> {
+export async function upgradeWithin(
+  port: number,
+  budgetMs: number,
+  options: { anyAnswer?: boolean; host?: string; signal?: AbortSignal } = {},
+): Promise<UpgradeResult> {
   const deadline = performance.now() + budgetMs;
   for (;;) {
     const left = deadline - performance.now();
-    const result = await websocketUpgrade(port, Math.max(50, Math.min(2000, left)));
-    if (result.ok || (anyAnswer && result.status !== undefined) || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
+    const result = await websocketUpgrade(port, Math.max(50, Math.min(2000, left)), options.host);
+    const answered = result.ok || (options.anyAnswer && result.status !== undefined);
+    if (answered || options.signal?.aborted || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
     await new Promise((resolve) => setTimeout(resolve, UPGRADE_RETRY_MS));
   }
-}
-
-/** Milliseconds from sending a minimal HTTP request to the first byte of the answer; undefined if none. */
-export function httpRoundTrip(port: number, timeoutMs: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    let sentAt = 0;
-    const finish = (ms: number | undefined) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ms);
-    };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
-    socket.once('connect', () => {
-      sentAt = performance.now();
-      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    });
-    socket.once('data', () => finish(performance.now() - sentAt));
-    socket.once('error', () => finish(undefined));
-    socket.once('end', () => finish(undefined));
-  });
 }
 
 export function tcpConnect(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<boolean> {

@@ -141,6 +141,25 @@ export class CandidateProcess {
     return this.listening;
   }
 
+  /**
+   * Looks again at the gateway's LISTEN sockets on `port` once it serves: the first one seen may
+   * be a loopback alias opened a moment before the main listener.
+   */
+  refreshListening(port: number): void {
+    if (!this.listening) return;
+    const sockets = listenSocketsOnPort(port);
+    const held = holdersOf(sockets.map((s) => s.inode), this.family());
+    const inodes = held.get(this.listening.pid);
+    if (inodes) this.listening = { ...this.listening, inodes, sockets: sockets.filter((s) => inodes.includes(s.inode)) };
+  }
+
+  /** The address to reach the gateway on: 127.0.0.1 when it listens there (or on a wildcard). */
+  get servingHost(): string {
+    const hosts = this.listening?.sockets.map((s) => s.host) ?? [];
+    if (hosts.length === 0 || hosts.some((h) => h === '127.0.0.1' || h === '0.0.0.0' || h === '::')) return '127.0.0.1';
+    return hosts.find((h) => h === '::1') ?? hosts[0]!.replace(/^::ffff:/, '');
+  }
+
   /** Of several holders of one socket (a child inherited it), the one nearest the spawned pid. */
   private outermost(pids: number[]): number {
     const holders = new Set(pids);

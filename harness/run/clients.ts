@@ -19,11 +19,11 @@ export class ClientGroup {
    * Opens `count` WebSocket clients, retrying for `patienceMs` (a gateway may attach its
    * WebSocket server a moment after it starts answering), else plain TCP connections.
    */
-  static async connect(port: number, count: number, timeoutMs: number, patienceMs: number): Promise<ClientGroup> {
+  static async connect(host: string, port: number, count: number, timeoutMs: number, patienceMs: number): Promise<ClientGroup> {
     const deadline = performance.now() + patienceMs;
     for (;;) {
       const group = new ClientGroup();
-      const opened = await Promise.all(Array.from({ length: count }, () => group.openWebSocket(port, timeoutMs)));
+      const opened = await Promise.all(Array.from({ length: count }, () => group.openWebSocket(host, port, timeoutMs)));
       if (opened.every(Boolean)) return group;
       group.close();
       if (performance.now() >= deadline) break;
@@ -31,33 +31,40 @@ export class ClientGroup {
     }
     const tcp = new ClientGroup();
     tcp.websocket = false;
-    await Promise.all(Array.from({ length: count }, () => tcp.openTcp(port, timeoutMs)));
+    await Promise.all(Array.from({ length: count }, () => tcp.openTcp(host, port, timeoutMs)));
     return tcp;
   }
 
+  /** Clients that connected. */
+  connected = 0;
+
   get size(): number {
-    return this.sockets.length;
+    return this.connected;
   }
 
-  private openWebSocket(port: number, timeoutMs: number): Promise<boolean> {
+  private openWebSocket(host: string, port: number, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { handshakeTimeout: timeoutMs });
+      const socket = new WebSocket(`ws://${host.includes(':') ? `[${host}]` : host}:${port}/`, { handshakeTimeout: timeoutMs });
       socket.on('error', () => resolve(false));
       this.sockets.push(socket);
       this.ends.push(new Promise((end) => socket.once('close', (code) => end({ code }))));
-      socket.once('open', () => resolve(true));
+      socket.once('open', () => {
+        this.connected++;
+        resolve(true);
+      });
     });
   }
 
-  private openTcp(port: number, timeoutMs: number): Promise<boolean> {
+  private openTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port, timeout: timeoutMs });
+      const socket = createConnection({ host, port, timeout: timeoutMs });
       socket.on('error', () => resolve(false));
       socket.once('timeout', () => resolve(false));
       this.sockets.push(socket);
       this.ends.push(new Promise((end) => socket.once('close', () => end({ code: 1006 }))));
       socket.once('connect', () => {
         socket.setTimeout(0);
+        this.connected++;
         resolve(true);
       });
     });

@@ -53,6 +53,7 @@ export class CheckContext {
   private readonly releases: (() => void)[] = [];
   private readonly ports: number[] = [];
   private readonly stateDirs: string[] = [];
+  private readonly aborter = new AbortController();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -65,6 +66,7 @@ export class CheckContext {
   }
 
   event(event: string, detail?: string, at = now()): void {
+    if (process.env.GLC_TRACE) process.stderr.write(`[trace] ${this.elapsed(at)} ${event} ${detail ?? ""}\n`);
     this.evidence.timeline.push(detail === undefined ? { tMs: this.elapsed(at), event } : { tMs: this.elapsed(at), event, detail });
   }
 
@@ -111,6 +113,7 @@ export class CheckContext {
   }
 
   spawn(profile: Profile, role: string, options: SpawnOptions = {}): CandidateProcess {
+    if (this.aborter.signal.aborted) throw new Error('interrupted: no new candidate is started');
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const template = options.argv ?? this.options.command;
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -138,9 +141,11 @@ export class CheckContext {
       this.fail(`${role} did not listen on port ${profile.port}: it ${how} within the startup budget of ${this.options.startupBudgetMs} ms`);
     }
     const left = this.options.startupBudgetMs - (listening.at - candidate.spawnedAt);
-    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), true);
-    if (answer.status !== undefined) this.event(`${role} serving`, `upgrade answered HTTP ${answer.status}`);
-    else this.note(`${role} listened but answered no request within the startup budget (${answer.error})`);
+    const host = candidate.servingHost;
+    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), { anyAnswer: true, host, signal: this.abortSignal });
+    if (answer.status !== undefined) this.event(`${role} serving`, `upgrade to ${host} answered HTTP ${answer.status}`);
+    else this.note(`${role} listened but answered no request on ${host} within the startup budget (${answer.error})`);
+    candidate.refreshListening(profile.port);
     return candidate;
   }
 
@@ -166,10 +171,12 @@ export class CheckContext {
     return server;
   }
 
-  async clients(port: number, count: number, patienceMs = this.wait(WAITS.clientPatienceMs)): Promise<ClientGroup> {
-    const group = await ClientGroup.connect(port, count, this.wait(WAITS.connectMs), patienceMs);
+  /** Clients held open against `candidate` (on the address it serves). */
+  async clients(candidate: CandidateProcess, port: number, count: number, patienceMs = this.wait(WAITS.clientPatienceMs)): Promise<ClientGroup> {
+    const host = candidate.servingHost;
+    const group = await ClientGroup.connect(host, port, count, this.wait(WAITS.connectMs), patienceMs);
     this.clientGroups.push(group);
-    this.event(`${count} clients connected`, group.websocket ? 'WebSocket' : 'plain TCP (the upgrade was refused)');
+    this.event(`${group.size} of ${count} clients connected`, `${group.websocket ? 'WebSocket' : 'plain TCP (the upgrade was refused)'} to ${host}`);
     return group;
   }
 
@@ -199,8 +206,13 @@ export class CheckContext {
     for (const release of this.releases) release();
   }
 
-  /** Kills every process the check started now (used on interrupt). */
+  get abortSignal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** Kills every process the check started now, and starts no more (used on interrupt). */
   async abort(): Promise<void> {
+    this.aborter.abort();
     await Promise.all(this.candidates.map((c) => c.kill()));
   }
 }
