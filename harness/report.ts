@@ -64,6 +64,17 @@ export interface CheckResult {
   evidence: Evidence;
 }
 
+/** The settings a run used, as reported. */
+export interface RunSettings {
+  trials: number;
+  concurrency: number;
+  timeoutMultiplier: number;
+  startupBudgetMs: number;
+  releaseBudgetMs: number;
+  exitBudgetMs: number;
+  strict: boolean;
+}
+
 export interface Summary {
   total: number;
   pass: number;
@@ -87,16 +98,7 @@ export interface Report {
     uid: number;
     cpus: number;
   };
-  options: {
-    trials: number;
-    concurrency: number;
-    timeoutMultiplier: number;
-    startupBudgetMs: number;
-    releaseBudgetMs: number;
-    exitBudgetMs: number;
-    strict: boolean;
-    selected: string[];
-  };
+  options: RunSettings & { selected: string[] };
   startedAt: string;
   durationMs: number;
   conformant: boolean;

@@ -1,3 +1,5 @@
+import type { RunSettings } from '../report.js';
+
 /** Options of a conformance run, their defaults, and the budgets derived from them. */
 
 export interface RunOptions {
@@ -17,17 +19,10 @@ export interface RunOptions {
   expectedFailures?: string[];
 }
 
-export interface ResolvedOptions {
+export interface ResolvedOptions extends RunSettings {
   command: string[];
   env: Record<string, string>;
   cwd: string;
-  trials: number;
-  concurrency: number;
-  timeoutMultiplier: number;
-  startupBudgetMs: number;
-  releaseBudgetMs: number;
-  exitBudgetMs: number;
-  strict: boolean;
   expectedFailures: Set<string>;
 }
 
