@@ -1,10 +1,10 @@
 /** BIND: the lock is the listener. */
-import { isLoopbackHost } from '../observe/procfs.js';
+import { isLoopbackHost, tcpSocketsOnPort } from '../observe/procfs.js';
 import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
 import { WAITS } from '../run/options.js';
 import { DEFAULT_GATEWAY_PORT, HostLock } from '../run/ports.js';
-import { summarize } from '../run/time.js';
+import { now, sleep, summarize } from '../run/time.js';
 import type { Listening } from '../run/candidate.js';
 import type { CheckContext } from '../run/context.js';
 import type { Check } from './check.js';
@@ -35,6 +35,18 @@ const bind1: Check = {
   },
 };
 
+/** The kernel keeps TIME_WAIT sockets for 60 s. */
+const TIME_WAIT_CLEAR_MS = 65_000;
+
+async function noSocketsWithin(port: number, budgetMs: number): Promise<boolean> {
+  const deadline = now() + budgetMs;
+  while (tcpSocketsOnPort(port).length > 0) {
+    if (now() >= deadline) return false;
+    await sleep(250);
+  }
+  return true;
+}
+
 // BIND-2 MUST: Without --port, it listens on 127.0.0.1:18789 (skip where 18789 is not free).
 const bind2: Check = {
   id: 'BIND-2',
@@ -43,10 +55,15 @@ const bind2: Check = {
     const argv = withoutPortOption(ctx.options.command);
     if (!argv) ctx.skip('the command uses {port} other than as a --port option: no command without a port can be formed');
     // Parallel harness runs on one host take turns on the default port.
-    const lockBudget = 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
+    const lockBudget = TIME_WAIT_CLEAR_MS + 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
     const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, lockBudget);
     if (!lock) ctx.skip(`another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms`);
     ctx.atCleanup(() => lock.release());
+    // Connections that ended on the port leave TIME_WAIT sockets for up to 60 s; a gateway
+    // without SO_REUSEADDR could not bind over them, which would not be its fault.
+    if (!(await noSocketsWithin(DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS))) {
+      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} still had sockets (TIME_WAIT from earlier connections) after ${TIME_WAIT_CLEAR_MS} ms`);
+    }
     const state = await portState(DEFAULT_GATEWAY_PORT);
     if (!state.free) {
       ctx.recordHolders(state.listeners);

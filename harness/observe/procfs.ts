@@ -89,14 +89,16 @@ function parseTable(text: string, family: 4 | 6): ListenSocket[] {
   return sockets;
 }
 
-/** Every TCP socket whose local port is `port`, in any state (TIME_WAIT sockets have inode 0). */
-export function tcpSocketsOnPort(port: number): ListenSocket[] {
+/** Every TCP socket whose local port is one of `ports`, in any state (TIME_WAIT ones have inode 0). */
+export function tcpSocketsOnPorts(ports: number[]): ListenSocket[] {
   const all = [
     ...parseTable(readText('/proc/net/tcp') ?? '', 4),
     ...parseTable(readText('/proc/net/tcp6') ?? '', 6),
   ];
-  return all.filter((s) => s.port === port);
+  return all.filter((s) => ports.includes(s.port));
 }
+
+export const tcpSocketsOnPort = (port: number): ListenSocket[] => tcpSocketsOnPorts([port]);
 
 export function listenSocketsOnPort(port: number): ListenSocket[] {
   return tcpSocketsOnPort(port).filter((s) => s.state === TCP_LISTEN);

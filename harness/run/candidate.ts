@@ -14,6 +14,7 @@ import {
   type ListenSocket,
 } from '../observe/procfs.js';
 import type { ProcessEvidence } from '../report.js';
+import { tcpConnect } from '../observe/probes.js';
 import { OutputBuffer } from './output.js';
 import { now, sleep, within } from './time.js';
 
@@ -44,7 +45,9 @@ export interface SpawnRequest {
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
 const LISTEN_POLL_MS = 5;
+const LISTEN_POLL_MAX_MS = 25;
 const FAMILY_CENSUS_MS = 100;
+const CONNECT_PROBE_MS = 200;
 const EXIT_POLL_MS = 1;
 const REPORT_TAIL_CHARS = 4096;
 const OUTPUT_DRAIN_MS = 1000;
@@ -113,17 +116,21 @@ export class CandidateProcess {
     const deadline = now() + budgetMs;
     let lastCensus = 0;
     while (now() < deadline) {
-      const sockets = listenSocketsOnPort(port);
-      // A process census costs a read of every /proc/<pid>/stat: only when it can change the answer,
-      // and now and then to keep track of descendants.
-      if (sockets.length > 0 || this.exit || now() - lastCensus > FAMILY_CENSUS_MS) {
+      // Reading /proc/net/tcp walks the kernel's whole socket table and a census reads every
+      // /proc/<pid>/stat: both only when a cheap connect says something listens, when the
+      // spawned process exited, and every 100 ms (a gateway on [::1] only, new descendants).
+      const due = this.exit !== undefined || now() - lastCensus > FAMILY_CENSUS_MS;
+      if (due || (await tcpConnect(port, CONNECT_PROBE_MS))) {
         lastCensus = now();
+        const sockets = listenSocketsOnPort(port);
         const family = this.family();
         const held = sockets.length > 0 ? holdersOf(sockets.map((s) => s.inode), family) : new Map<number, number[]>();
         if (held.size > 0) return this.listenedBy(held, sockets);
         if (this.exit && family.length === 0) return undefined;
       }
-      await sleep(LISTEN_POLL_MS);
+      // Each scan walks the kernel's whole socket table: often at first, then less often, so a
+      // 25 s startup costs hundreds of scans, not thousands (startup resolution stays <= 25 ms).
+      await sleep(Math.min(LISTEN_POLL_MAX_MS, LISTEN_POLL_MS + (now() - this.spawnedAt) / 20));
     }
     return undefined;
   }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import getPort from 'get-port';
-import { tcpSocketsOnPort } from '../observe/procfs.js';
+import { tcpSocketsOnPorts } from '../observe/procfs.js';
 
 export const DEFAULT_GATEWAY_PORT = 18789;
 export const BLOCK_SIZE = 4;
@@ -52,10 +52,11 @@ function ephemeralLow(): number {
   }
 }
 
-async function isUnused(port: number): Promise<boolean> {
-  // Any socket on the port counts, TIME_WAIT too: a gateway without SO_REUSEADDR could not bind.
-  if (tcpSocketsOnPort(port).length > 0) return false;
-  return (await getPort({ port })) === port;
+/** No socket at all on any of the ports (TIME_WAIT counts: a gateway without SO_REUSEADDR could not bind). */
+async function allUnused(ports: number[]): Promise<boolean> {
+  if (tcpSocketsOnPorts(ports).length > 0) return false;
+  for (const port of ports) if ((await getPort({ port })) !== port) return false;
+  return true;
 }
 
 export interface PortBlock {
@@ -82,7 +83,7 @@ export class PortPool {
       const lock = await HostLock.take(`port/${port}`);
       if (!lock) continue;
       const ports = Array.from({ length: BLOCK_SIZE }, (_, i) => port + i);
-      if (await everyAsync(ports, isUnused)) {
+      if (await allUnused(ports)) {
         this.used.add(port);
         return { port, release: () => lock.release() };
       }
@@ -94,9 +95,4 @@ export class PortPool {
 
 function overlapsDefault(port: number): boolean {
   return DEFAULT_GATEWAY_PORT >= port && DEFAULT_GATEWAY_PORT < port + BLOCK_SIZE;
-}
-
-async function everyAsync<T>(items: T[], predicate: (item: T) => Promise<boolean>): Promise<boolean> {
-  for (const item of items) if (!(await predicate(item))) return false;
-  return true;
 }
