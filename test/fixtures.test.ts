@@ -1,0 +1,134 @@
+/**
+ * The mutation suite: the harness runs every fixture of fixtures/catalog.json and must report
+ * exactly the entry's `expectFail` set: a surviving mutant or a false failure fails this test.
+ * Prints the kill matrix (fixture x ID); fixtures/README.md holds the same matrix, checked fresh
+ * (regenerate with UPDATE_FIXTURE_MATRIX=1).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseCommandLine } from '../harness/cli-args.js';
+import { CATALOGUE } from '../harness/catalog.js';
+import { runConformance } from '../harness/index.js';
+import type { Report } from '../harness/report.js';
+import { ROOT, processesWith } from './helpers/cli.js';
+
+interface Fixture {
+  name: string;
+  kind: 'good' | 'broken';
+  language: string;
+  description: string;
+  argv: string[];
+  expectFail: string[];
+  build?: { cc: string };
+  harnessArgs?: string[];
+  /** Runs with no other harness run beside it (it binds the default port in every check). */
+  exclusive?: boolean;
+}
+
+const FIXTURES_DIR = join(ROOT, 'fixtures');
+const README = join(FIXTURES_DIR, 'README.md');
+const fixtures: Fixture[] = JSON.parse(readFileSync(join(FIXTURES_DIR, 'catalog.json'), 'utf8')).fixtures;
+const IDS = CATALOGUE.requirements.map((r) => r.id);
+/** Trials per timing check: the defects are deterministic, three keep a true median. */
+const SELF_TEST_ARGS = ['--trials', '3', '--concurrency', '2'];
+const PARALLEL_RUNS = 3;
+
+const buildDir = mkdtempSync(join(tmpdir(), 'glc-fixture-build-'));
+process.on('exit', () => rmSync(buildDir, { recursive: true, force: true }));
+
+function fill(word: string, bin: string | undefined): string {
+  return word
+    .replaceAll('{node}', process.execPath)
+    .replaceAll('{python}', 'python3')
+    .replaceAll('{fixtures}', FIXTURES_DIR)
+    .replaceAll('{reference}', join(ROOT, 'dist/reference-impl/cli.js'))
+    .replaceAll('{bin}', bin ?? '{bin}');
+}
+
+function build(fixture: Fixture): string | undefined {
+  if (!fixture.build) return undefined;
+  const out = join(buildDir, fixture.name);
+  execFileSync(process.env.CC || 'cc', ['-O2', '-o', out, join(ROOT, fixture.build.cc)], { stdio: 'pipe' });
+  return out;
+}
+
+/** The kill matrix: a row per fixture, a column per ID; F fails, . passes. */
+export function matrix(rows: { name: string; failing: string[] }[]): string {
+  const header = `| fixture | ${IDS.join(' | ')} |`;
+  const rule = `|---|${IDS.map(() => ':-:').join('|')}|`;
+  const lines = rows.map((r) => `| ${r.name} | ${IDS.map((id) => (r.failing.includes(id) ? 'F' : '.')).join(' | ')} |`);
+  const killed = IDS.map((id) => rows.filter((r) => r.failing.includes(id)).length);
+  return [header, rule, ...lines, `| **kills** | ${killed.join(' | ')} |`].join('\n');
+}
+
+const expectedMatrix = () => matrix(fixtures.map((f) => ({ name: f.name, failing: f.expectFail })));
+
+describe('the fixture catalogue', () => {
+  test('entries are well formed', () => {
+    assert.ok(fixtures.length >= 20, `${fixtures.length} fixtures`);
+    assert.equal(new Set(fixtures.map((f) => f.name)).size, fixtures.length, 'unique names');
+    for (const f of fixtures) {
+      assert.ok(f.argv.some((w) => w.includes('{port}')), `${f.name}: argv uses {port}`);
+      for (const id of f.expectFail) assert.ok(IDS.includes(id), `${f.name}: unknown id ${id}`);
+      if (f.kind === 'good') assert.deepEqual(f.expectFail, [], `${f.name}: a good fixture fails nothing`);
+      else assert.ok(f.expectFail.length > 0, `${f.name}: a broken fixture fails something`);
+    }
+  });
+
+  test('together the broken fixtures fail every requirement, MUST and SHOULD', () => {
+    const killed = new Set(fixtures.flatMap((f) => f.expectFail));
+    assert.deepEqual(IDS.filter((id) => !killed.has(id)), []);
+  });
+
+  test('fixtures/README.md holds the current kill matrix', () => {
+    const text = readFileSync(README, 'utf8');
+    const fresh = text.replace(/(<!-- matrix:start -->\n)[\s\S]*?(<!-- matrix:end -->)/, `$1${expectedMatrix()}\n$2`);
+    if (process.env.UPDATE_FIXTURE_MATRIX) writeFileSync(README, fresh);
+    assert.equal(text, fresh, 'run UPDATE_FIXTURE_MATRIX=1 npm test to regenerate the matrix');
+  });
+});
+
+const observed = new Map<string, { failing: string[]; report: Report }>();
+
+async function judge(fixture: Fixture): Promise<void> {
+  const bin = build(fixture);
+  const argv = fixture.argv.map((w) => fill(w, bin));
+  const request = parseCommandLine([...SELF_TEST_ARGS, ...(fixture.harnessArgs ?? []), '--', ...argv]);
+  const report = await runConformance(request.run);
+  const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+  observed.set(fixture.name, { failing, report });
+  const errors = report.checks.filter((c) => c.status === 'error');
+  assert.deepEqual(errors.map((c) => `${c.id}: ${c.message}`), [], `${fixture.name}: harness errors`);
+  const explain = (ids: string[]) => ids.map((id) => `${id}: ${report.checks.find((c) => c.id === id)?.message ?? 'not run'}`).join('\n  ');
+  const falseFailures = failing.filter((id) => !fixture.expectFail.includes(id));
+  const survivors = fixture.expectFail.filter((id) => !failing.includes(id));
+  assert.deepEqual(
+    { falseFailures, survivors },
+    { falseFailures: [], survivors: [] },
+    `${fixture.name}:\n  false failures:\n  ${explain(falseFailures)}\n  survivors:\n  ${explain(survivors)}`,
+  );
+}
+
+describe('the harness judges every fixture exactly as catalogued', () => {
+  after(() => {
+    const rows = fixtures.filter((f) => observed.has(f.name)).map((f) => ({ name: f.name, failing: observed.get(f.name)!.failing }));
+    console.log(`# kill matrix (observed)\n${matrix(rows).replace(/^/gm, '# ')}`);
+    assert.deepEqual(processesWith(FIXTURES_DIR), [], 'fixture processes outlived the harness');
+  });
+
+  describe('side by side', { concurrency: PARALLEL_RUNS }, () => {
+    for (const fixture of fixtures.filter((f) => !f.exclusive)) {
+      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]`, { timeout: 600_000 }, () => judge(fixture));
+    }
+  });
+
+  describe('alone', () => {
+    for (const fixture of fixtures.filter((f) => f.exclusive)) {
+      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]`, { timeout: 600_000 }, () => judge(fixture));
+    }
+  });
+});
