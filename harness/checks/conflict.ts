@@ -5,7 +5,7 @@ import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { CheckContext } from '../run/context.js';
 import { describeExit } from '../run/context.js';
 import { WAITS } from '../run/options.js';
-import { median, summarize } from '../run/time.js';
+import { median, now, summarize } from '../run/time.js';
 import type { Check } from './check.js';
 import { expectLockFailure } from './procedures.js';
 
@@ -60,32 +60,39 @@ const conflict3: Check = {
   id: 'CONFLICT-3',
   async run(ctx: CheckContext) {
     const rounds = Math.min(ctx.options.trials, 3);
+    const majority = Math.floor(rounds / 2) + 1;
     const startups: number[] = [];
     const failures: number[] = [];
-    for (let round = 1; round <= rounds; round++) {
+    const budget = () => 1.5 * median(startups) + 1000;
+    const within = () => failures.filter((ms) => ms <= budget()).length;
+    // The verdict is on medians, so one slow start on a loaded host is a sample, not a verdict;
+    // rounds stop once a majority decides it.
+    while (failures.length < rounds && within() < majority && failures.length - within() < majority) {
+      const round = failures.length + 1;
       const profile = await ctx.profile();
       const first = await ctx.start(profile, `first instance #${round}`);
       startups.push(first.listening!.at - first.spawnedAt);
       const second = ctx.spawn(profile, `second instance #${round}`);
-      // Waited for up to the startup budget, so that one slow start on a loaded host is a
-      // sample, not a verdict; the verdict is on the medians.
-      const exit = await second.waitExit(ctx.options.startupBudgetMs);
+      // Three budgets is plenty to tell slow from never; a second instance that listens too
+      // (SO_REUSEPORT) will not exit at all.
+      const patience = Math.min(ctx.options.startupBudgetMs, 3 * budget());
+      const listening = await second.waitListening(profile.port, patience);
+      const exit = listening ? undefined : await second.waitExit(0);
       if (exit) ctx.event(`second instance #${round} exited`, describeExit(second), exit.at);
-      else ctx.event(`second instance #${round} still running`, `after the startup budget of ${ctx.options.startupBudgetMs} ms`);
+      else ctx.event(`second instance #${round} ${listening ? 'listens beside the first' : 'still running'}`, `after ${Math.round(now() - second.spawnedAt)} ms`);
       failures.push(exit ? exit.at - second.spawnedAt : Infinity);
       await second.kill();
       await first.kill();
     }
-    const budget = 1.5 * median(startups) + 1000;
-    ctx.measure({ ...summarize('startup', startups), ...summarize('conflictExit', failures.filter(Number.isFinite)), budget });
+    ctx.measure({ ...summarize('startup', startups), ...summarize('conflictExit', failures.filter(Number.isFinite)), budget: budget() });
     const shown = failures.map((ms) => (Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'never')).join(', ');
-    if (!(median(failures) <= budget)) {
-      ctx.fail(`the second instance exited after ${shown} (median over the budget of ${Math.round(budget)} ms = 1.5 x median startup ${Math.round(median(startups))} ms + 1000 ms)`, {
-        expected: `median spawn-to-exit <= ${Math.round(budget)} ms`,
+    if (within() < majority) {
+      ctx.fail(`the second instance exited after ${shown} (median over the budget of ${Math.round(budget())} ms = 1.5 x median startup ${Math.round(median(startups))} ms + 1000 ms)`, {
+        expected: `median spawn-to-exit <= ${Math.round(budget())} ms`,
         actual: shown,
       });
     }
-    return `the second instance exited after ${shown} (budget ${Math.round(budget)} ms)`;
+    return `the second instance exited after ${shown} (budget ${Math.round(budget())} ms)`;
   },
 };
 
