@@ -1,7 +1,7 @@
 /**
  * Bench of the harness itself, through its library API (runConformance), in one process:
  *
- *   node dist/test/bench/harness.js      (also the second part of npm run bench)
+ *   npm run bench      (its second part; run.ts calls benchHarness())
  *
  * a. Suite wall time: the full default suite against the bundled reference gateway, serial
  *    (concurrency 1) and then with concurrency 2, wall time of each call (performance.now() around
@@ -22,7 +22,7 @@
  * the harness ends every candidate it started; as a last resort, leftover children are SIGKILLed by
  * process group on exit.
  */
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -407,43 +407,4 @@ export async function benchHarness(options: HarnessBenchOptions = {}): Promise<H
   for (const target of result.targets) log(`  ${target.pass ? 'PASS' : 'MISS'}  ${target.text}`);
   if (!result.completed) log('  (some runs could not be carried out, see above)');
   return result;
-}
-
-function isMain(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  // See run.ts: under node --test this file says so and does nothing.
-  if (process.env.NODE_TEST_CONTEXT !== undefined) {
-    console.log('bench: not run under node --test; use npm run bench');
-    process.exit(0);
-  }
-  const interrupt = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  const stop = (code: number) => {
-    interrupt.abort();
-    // The harness kills its candidates before the interrupted run settles; bounded all the same.
-    void Promise.race([running, sleep(15_000)]).finally(() => process.exit(code));
-  };
-  const watchdog = setTimeout(() => {
-    process.stderr.write('bench: watchdog expired, interrupting\n');
-    stop(1);
-  }, 20 * 60_000);
-  watchdog.unref();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(130));
-
-  let code = 1;
-  try {
-    const run = benchHarness({ signal: interrupt.signal });
-    running = run.catch(() => undefined);
-    code = (await run).completed ? 0 : 1;
-  } catch (error) {
-    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
-  }
-  process.exit(interrupt.signal.aborted ? 130 : code);
 }
