@@ -1,6 +1,4 @@
 import { fileURLToPath } from 'node:url';
 
-/** The package root: this file runs as dist/harness/paths.js. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export const packagePath = (relative: string): string => fileURLToPath(new URL(relative, new URL('../../', import.meta.url)));
+/** A path inside the package; this file runs as dist/harness/paths.js, two levels below the root. */
+export const packagePath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));

@@ -40,7 +40,7 @@ const conflict2: Check = {
     const profile = await ctx.profile();
     const first = await ctx.start(profile, 'first instance');
     const firstInodes = first.listening!.inodes;
-    const isolated = await ctx.isolatedOn(profile.port);
+    const isolated = await ctx.profile(profile.port);
     const problems = [
       ...(await expectLockFailure(ctx, isolated, 'second instance (isolated profile)')),
       ...(await expectLockFailure(ctx, profile, 'second instance (same profile)')),

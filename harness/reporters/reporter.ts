@@ -22,7 +22,3 @@ export function keyMeasurement(result: CheckResult): string {
   const name = ['release.p50', 'startup.p50', 'startup', 'conflictExit.max', 'SIGKILL.toExit'].find((k) => k in m);
   return name ? `${name} ${m[name]} ms` : '';
 }
-
-export function describeOutcome(result: CheckResult): string {
-  return result.outcome === result.status ? result.status : `${result.status} (${result.outcome})`;
-}

@@ -230,10 +230,6 @@ export class CandidateProcess {
     await this.waitExit(2000);
   }
 
-  get alive(): boolean {
-    return this.family().length > 0;
-  }
-
   evidence(): ProcessEvidence {
     const gatewayPid = this.listening && this.listening.pid !== this.pid ? { gatewayPid: this.listening.pid } : {};
     return {

@@ -107,11 +107,6 @@ export class CheckContext {
     return { port, stateDir };
   }
 
-  /** Another profile on the same port (a second instance with its own state). */
-  isolatedOn(port: number): Promise<Profile> {
-    return this.profile(port);
-  }
-
   spawn(profile: Profile, role: string, options: SpawnOptions = {}): CandidateProcess {
     if (this.aborter.signal.aborted) throw new Error('interrupted: no new candidate is started');
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };

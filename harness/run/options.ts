@@ -43,6 +43,4 @@ export const WAITS = {
   clientPatienceMs: 1000,
   /** Before a timed stop: how long to wait for the gateway's event loop to be idle. */
   settleMs: 300,
-  /** Cleanup: how long a killed family may take to disappear. */
-  killMs: 5000,
 } as const;
