@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../harness/report.js';
-import { MISBEHAVE, killLeftovers, processesWith, runCli, uniqueMarker } from './helpers/cli.js';
+import { CLI, MISBEHAVE, commandLine, killLeftovers, processesWith, runCli, uniqueMarker } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'glc-misbehave-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -81,11 +81,13 @@ test('Ctrl-C: the harness ends every candidate process and exits 2', async (t) =
   const running = runCli(['--only', 'BIND-1', '--timeout-multiplier', '0.5', '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker], {
     onSpawn: (pid) => (harnessPid = pid),
   });
-  // The harness's own command line holds the marker too: wait for a candidate process.
-  const candidates = () => processesWith(marker).filter((pid) => pid !== harnessPid);
+  // The harness's command line holds the marker too, and so does its child between fork and exec
+  // (which reads empty while it execs): wait for a process that is the candidate, scanning once.
+  const candidateRuns = () => processesWith(marker).some((pid) => pid !== harnessPid && !commandLine(pid).includes(CLI));
   const deadline = Date.now() + 10_000;
-  while (candidates().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(candidates().length > 0, 'the candidate started');
+  let started = false;
+  while (!(started = candidateRuns()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(started, 'the candidate started');
   process.kill(harnessPid, 'SIGINT');
   const run = await running;
   assert.equal(run.code, 2);

@@ -47,6 +47,15 @@ export function runCli(
   });
 }
 
+/** A process's command line, words joined by spaces; '' while it execs or once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** Pids of living processes whose command line contains `marker`. */
 export function processesWith(marker: string): number[] {
   const found: number[] = [];
@@ -55,7 +64,7 @@ export function processesWith(marker: string): number[] {
     try {
       const state = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0];
       if (state === 'Z') continue;
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) found.push(Number(name));
+      if (commandLine(Number(name)).includes(marker)) found.push(Number(name));
     } catch {
       // gone
     }
