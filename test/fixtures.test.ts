@@ -101,6 +101,7 @@ async function judge(fixture: Fixture): Promise<void> {
   const report = await runConformance(request.run);
   const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
   observed.set(fixture.name, { failing, report });
+  if (process.env.FIXTURE_REPORTS) writeFileSync(join(process.env.FIXTURE_REPORTS, `${fixture.name}.json`), JSON.stringify(report, null, 2));
   const errors = report.checks.filter((c) => c.status === 'error');
   assert.deepEqual(errors.map((c) => `${c.id}: ${c.message}`), [], `${fixture.name}: harness errors`);
   const explain = (ids: string[]) => ids.map((id) => `${id}: ${report.checks.find((c) => c.id === id)?.message ?? 'not run'}`).join('\n  ');

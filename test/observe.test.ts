@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { bindProbe, portHolders, portState, tcpConnect, websocketUpgrade } from '../harness/observe/probes.js';
-import { commandLine, isAlive, isLoopbackHost, listenSocketsOnPort, processFamily, allProcesses, readProcess } from '../harness/observe/procfs.js';
+import { commandLine, isAlive, isLoopbackHost, listenSocketsOnPort, processFamily, allProcesses, readProcess, tcpSocketsOnPort } from '../harness/observe/procfs.js';
 import { BLOCK_SIZE, HostLock, PortPool } from '../harness/run/ports.js';
 
 function listen(port: number, host: string, options: { ipv6Only?: boolean } = {}): Promise<Server> {
@@ -60,6 +60,23 @@ test('an upgrade to a plain TCP server fails with the reason', async () => {
     const result = await websocketUpgrade(block.port, 1000);
     assert.equal(result.ok, false);
     assert.ok(result.error);
+  } finally {
+    await close(server);
+    block.release();
+  }
+});
+
+test('a refused upgrade leaves no TIME_WAIT on the server side, even when the server closes first', async () => {
+  const block = await new PortPool().reserve();
+  const server = createServer((s) => {
+    s.on('error', () => {}); // the probe's reset
+    s.once('data', () => s.end('HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => server.listen({ port: block.port, host: '127.0.0.1' }, resolve));
+  try {
+    for (let i = 0; i < 10; i++) assert.equal((await websocketUpgrade(block.port, 2000)).status, 426);
+    const left = tcpSocketsOnPort(block.port).filter((s) => s.state !== '0A');
+    assert.deepEqual(left.map((s) => `${s.address} state ${s.state}`), [], 'server-side sockets left on the port');
   } finally {
     await close(server);
     block.release();

@@ -1,5 +1,5 @@
 /** BIND: the lock is the listener. */
-import { isLoopbackHost, tcpSocketsOnPort } from '../observe/procfs.js';
+import { TCP_STATE_NAMES, isLoopbackHost, tcpSocketsOnPort } from '../observe/procfs.js';
 import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
 import { WAITS } from '../run/options.js';
@@ -38,12 +38,18 @@ const bind1: Check = {
 /** The kernel keeps TIME_WAIT sockets for 60 s. */
 const TIME_WAIT_CLEAR_MS = 65_000;
 
-async function noSocketsWithin(port: number, budgetMs: number): Promise<boolean> {
-  const deadline = now() + budgetMs;
+/** Waits until no socket has `port` as its local port; records on the timeline what it waited for. */
+async function noSocketsWithin(ctx: CheckContext, port: number, budgetMs: number): Promise<boolean> {
+  const started = now();
+  const seen = tcpSocketsOnPort(port);
+  if (seen.length === 0) return true;
+  const states = [...new Set(seen.map((s) => TCP_STATE_NAMES[s.state] ?? s.state))].join(', ');
+  ctx.event(`waiting for ${seen.length} socket(s) on port ${port} to go`, states);
   while (tcpSocketsOnPort(port).length > 0) {
-    if (now() >= deadline) return false;
+    if (now() - started >= budgetMs) return false;
     await sleep(250);
   }
+  ctx.event(`sockets on port ${port} gone`, `after ${Math.round(now() - started)} ms`);
   return true;
 }
 
@@ -56,12 +62,14 @@ const bind2: Check = {
     if (!argv) ctx.skip('the command uses {port} other than as a --port option: no command without a port can be formed');
     // Parallel harness runs on one host take turns on the default port.
     const lockBudget = TIME_WAIT_CLEAR_MS + 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
+    const asked = now();
     const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, lockBudget);
+    if (lock && now() - asked > 100) ctx.event(`took the host-wide lock on port ${DEFAULT_GATEWAY_PORT}`, `after ${Math.round(now() - asked)} ms`);
     if (!lock) ctx.skip(`another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms`);
     ctx.atCleanup(() => lock.release());
     // Connections that ended on the port leave TIME_WAIT sockets for up to 60 s; a gateway
     // without SO_REUSEADDR could not bind over them, which would not be its fault.
-    if (!(await noSocketsWithin(DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS))) {
+    if (!(await noSocketsWithin(ctx, DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS))) {
       ctx.skip(`port ${DEFAULT_GATEWAY_PORT} still had sockets (TIME_WAIT from earlier connections) after ${TIME_WAIT_CLEAR_MS} ms`);
     }
     const state = await portState(DEFAULT_GATEWAY_PORT);

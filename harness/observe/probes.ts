@@ -79,7 +79,11 @@ export function websocketUpgrade(port: number, timeoutMs: number, host = '127.0.
       clearTimeout(timer);
       socket.removeAllListeners();
       socket.on('error', () => {});
-      socket.destroy();
+      // A server that refuses the upgrade often closes first, and its side would keep the port
+      // in TIME_WAIT for 60 s (a gateway without SO_REUSEADDR could not bind it again): a reset
+      // leaves no TIME_WAIT on either side. An accepted upgrade is closed gently, client first.
+      if (result.ok || socket.destroyed) socket.destroy();
+      else socket.resetAndDestroy();
       resolve(result);
     };
     const timer = setTimeout(() => finish({ ok: false, error: `no answer to the upgrade within ${Math.round(timeoutMs)} ms` }), timeoutMs);

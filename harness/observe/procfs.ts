@@ -2,6 +2,11 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 const TCP_LISTEN = '0A';
+/** The kernel's TCP states as /proc/net/tcp writes them (hex), by name. */
+export const TCP_STATE_NAMES: Record<string, string> = {
+  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
+  '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING',
+};
 
 export interface ListenSocket {
   inode: number;
