@@ -26,11 +26,12 @@ async function harness(t: { after(fn: () => void): void }, mode: string, args: s
   return { run, report, check: report.checks[0]! };
 }
 
-test('a candidate that ignores SIGTERM is SIGKILLed after the exit budget and fails SHUTDOWN-1', async (t) => {
-  const { run, check } = await harness(t, 'ignore-sigterm', ['--only', 'SHUTDOWN-1', '--trials', '1', '--exit-budget', '1500']);
+test('a candidate that ignores SIGTERM is SIGKILLed after the exit budget and fails SHUTDOWN-1 after one trial', async (t) => {
+  const { run, check } = await harness(t, 'ignore-sigterm', ['--only', 'SHUTDOWN-1', '--trials', '3', '--exit-budget', '1500', '--timeout-multiplier', '0.2']);
   assert.equal(run.code, 1);
   assert.equal(check.status, 'fail');
-  assert.match(check.message, /port still held 1500 ms after SIGTERM/);
+  assert.match(check.message, /^trial 1: port still held 1500 ms after SIGTERM$/);
+  assert.equal(check.evidence.processes.length, 1, 'the fail was decided by the first trial: no second one');
   assert.ok(check.evidence.portHolders.some((h) => h.cmdline.includes('ignore-sigterm')), 'the holder is named');
   assert.ok(run.durationMs < 60_000, `took ${run.durationMs} ms`);
 });
@@ -50,6 +51,13 @@ test('a candidate that exits at once fails BIND-1 with its exit code as evidence
   assert.match(check.message, /exited \(exit code 0\)/);
   assert.equal(check.evidence.processes[0]!.exitCode, 0);
   assert.match(check.evidence.processes[0]!.stderrTail, /exiting at once/);
+});
+
+test('a candidate that exits after it listened fails at once: a dead gateway is never timed', async (t) => {
+  const { run, check } = await harness(t, 'exit-after-listen', ['--only', 'SHUTDOWN-1']);
+  assert.equal(run.code, 1);
+  assert.match(check.message, /^candidate #1 exited \(exit code 1\) after it listened on port \d+, before it answered a request$/);
+  assert.ok(check.durationMs < 15_000, `check took ${check.durationMs} ms: the wait did not end with the process`);
 });
 
 test('a candidate that never binds fails BIND-1 at the scaled startup budget', async (t) => {

@@ -21,7 +21,9 @@ const conflict1: Check = {
   id: 'CONFLICT-1',
   async run(ctx: CheckContext) {
     const problems: string[] = [];
+    // One occupier the candidate mishandles fails the check: the rest are not tried.
     for (const occupier of OCCUPIERS) {
+      if (problems.length > 0) break;
       const profile = await ctx.profile();
       const server = await ctx.occupy(profile.port, occupier.host);
       const found = await expectLockFailure(ctx, profile, 'candidate');

@@ -79,11 +79,12 @@ export function websocketUpgrade(port: number, timeoutMs: number, host = '127.0.
       clearTimeout(timer);
       socket.removeAllListeners();
       socket.on('error', () => {});
-      // A server that refuses the upgrade often closes first, and its side would keep the port
-      // in TIME_WAIT for 60 s (a gateway without SO_REUSEADDR could not bind it again): a reset
-      // leaves no TIME_WAIT on either side. An accepted upgrade is closed gently, client first.
-      if (result.ok || socket.destroyed) socket.destroy();
-      else socket.resetAndDestroy();
+      // An HTTP server that refuses the upgrade often closes first, and its side would keep the
+      // port in TIME_WAIT for 60 s (a gateway without SO_REUSEADDR could not bind it again): a
+      // reset leaves no TIME_WAIT on either side, and HTTP servers take resets in their stride.
+      // Anything else is closed gently, client first: a raw socket server may not survive a reset.
+      if (result.status !== undefined && !result.ok && !socket.destroyed) socket.resetAndDestroy();
+      else socket.destroy();
       resolve(result);
     };
     const timer = setTimeout(() => finish({ ok: false, error: `no answer to the upgrade within ${Math.round(timeoutMs)} ms` }), timeoutMs);
@@ -116,20 +117,21 @@ const UPGRADE_RETRY_MS = 25;
 
 /**
  * Repeats the upgrade until it succeeds (or, with `anyAnswer`, until any HTTP answer comes), the
- * budget ends or `signal` aborts: a gateway may bind before it attaches its WebSocket server.
+ * budget ends, `signal` aborts or `giveUp` says so: a gateway may bind before it attaches its
+ * WebSocket server.
  * Resolves with the last attempt.
  */
 export async function upgradeWithin(
   port: number,
   budgetMs: number,
-  options: { anyAnswer?: boolean; host?: string; signal?: AbortSignal } = {},
+  options: { anyAnswer?: boolean; host?: string; signal?: AbortSignal; giveUp?: () => boolean } = {},
 ): Promise<UpgradeResult> {
   const deadline = performance.now() + budgetMs;
   for (;;) {
     const left = deadline - performance.now();
     const result = await websocketUpgrade(port, Math.max(50, Math.min(2000, left)), options.host);
     const answered = result.ok || (options.anyAnswer && result.status !== undefined);
-    if (answered || options.signal?.aborted || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
+    if (answered || options.signal?.aborted || options.giveUp?.() || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
     await new Promise((resolve) => setTimeout(resolve, UPGRADE_RETRY_MS));
   }
 }

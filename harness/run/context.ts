@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evidence, PortHolder } from '../report.js';
 import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
+import { listenSocketsOnPort } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
@@ -137,8 +138,17 @@ export class CheckContext {
     }
     const left = this.options.startupBudgetMs - (listening.at - candidate.spawnedAt);
     const host = candidate.servingHost;
-    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), { anyAnswer: true, host, signal: this.abortSignal });
+    // Gone for good: the spawned process exited and nothing listens (a daemonising launcher
+    // exits while its gateway listens on; a build that probes the port and binds again lives on).
+    const gone = () => candidate.exit !== undefined && listenSocketsOnPort(profile.port).length === 0;
+    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), {
+      anyAnswer: true,
+      host,
+      signal: this.abortSignal,
+      giveUp: gone,
+    });
     if (answer.status !== undefined) this.event(`${role} serving`, `upgrade to ${host} answered HTTP ${answer.status}`);
+    else if (gone()) this.fail(`${role} exited (${describeExit(candidate)}) after it listened on port ${profile.port}, before it answered a request`);
     else this.note(`${role} listened but answered no request on ${host} within the startup budget (${answer.error})`);
     candidate.refreshListening(profile.port);
     return candidate;

@@ -2,7 +2,7 @@
 // A candidate that misbehaves in one way, to prove the harness copes: finishes within its budgets,
 // keeps memory bounded, reports clear evidence, and leaves nothing running.
 //   misbehave.mjs <mode> --port <port> [--marker <text>]
-// Modes: ignore-sigterm, flood, exit-at-once, never-binds, respawn, child-holds-port, listen.
+// Modes: ignore-sigterm, flood, exit-at-once, exit-after-listen, never-binds, respawn, child-holds-port, listen.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -47,6 +47,12 @@ switch (mode) {
   case 'exit-at-once':
     console.error('exiting at once');
     process.exit(0);
+    break;
+  case 'exit-after-listen':
+    listen(() => setTimeout(() => {
+      console.error('crashing after the bind');
+      process.exit(1);
+    }, 50));
     break;
   case 'never-binds':
     setInterval(() => {}, 1 << 30);
