@@ -33,6 +33,23 @@ test('LISTEN sockets are found with their address and owner, IPv4 and IPv6', asy
   }
 });
 
+test('the LISTEN scan reads past its first chunk and agrees with the whole table', async () => {
+  // 80 listeners make the LISTEN part of /proc/net/tcp longer than one 4 KB read.
+  const blocks = await Promise.all(Array.from({ length: 20 }, () => new PortPool().reserve()));
+  const ports = blocks.flatMap((b) => [b.port, b.port + 1, b.port + 2, b.port + 3]);
+  const servers = await Promise.all(ports.map((port) => listen(port, '127.0.0.1')));
+  try {
+    for (const port of ports) {
+      const whole = tcpSocketsOnPort(port).filter((s) => s.state === '0A');
+      assert.equal(whole.length, 1, `port ${port} in the whole table`);
+      assert.deepEqual(listenSocketsOnPort(port), whole, `port ${port}`);
+    }
+  } finally {
+    await Promise.all(servers.map(close));
+    for (const block of blocks) block.release();
+  }
+});
+
 test('port free: the bind probe and the LISTEN scan', async () => {
   const block = await new PortPool().reserve();
   try {

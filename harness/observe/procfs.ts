@@ -1,5 +1,5 @@
 /** Reads of /proc: LISTEN sockets, socket owners, process identity and trees. Linux only. */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 
 const TCP_LISTEN = '0A';
 /** The kernel's TCP states as /proc/net/tcp writes them (hex), by name. */
@@ -32,6 +32,37 @@ function readText(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+const LISTEN_READ_BYTES = 4096;
+const listenReadBuffer = Buffer.alloc(LISTEN_READ_BYTES);
+
+/**
+ * The leading LISTEN part of /proc/net/tcp{,6}, header included. The kernel writes its listening
+ * sockets first, then walks every bucket of its established-connection table, which costs about
+ * a millisecond per file however few sockets there are: reading stops at the first line in
+ * another state. Only complete lines are kept.
+ */
+function readListenPart(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    let text = '';
+    for (;;) {
+      const n = readSync(fd, listenReadBuffer, 0, LISTEN_READ_BYTES, null);
+      if (n === 0) break;
+      text += listenReadBuffer.toString('latin1', 0, n);
+      const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(1, -1);
+      if (lines.some((line) => line.trim().split(/\s+/)[3] !== TCP_LISTEN)) break;
+    }
+    return text.slice(0, text.lastIndexOf('\n') + 1);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -106,7 +137,8 @@ export function tcpSocketsOnPorts(ports: number[]): ListenSocket[] {
 export const tcpSocketsOnPort = (port: number): ListenSocket[] => tcpSocketsOnPorts([port]);
 
 export function listenSocketsOnPort(port: number): ListenSocket[] {
-  return tcpSocketsOnPort(port).filter((s) => s.state === TCP_LISTEN);
+  const all = [...parseTable(readListenPart('/proc/net/tcp'), 4), ...parseTable(readListenPart('/proc/net/tcp6'), 6)];
+  return all.filter((s) => s.port === port && s.state === TCP_LISTEN);
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -115,18 +115,21 @@ export class CandidateProcess {
   async waitListening(port: number, budgetMs: number): Promise<Listening | undefined> {
     const deadline = now() + budgetMs;
     let lastCensus = 0;
+    // Another process (an occupier, a first instance) listens on the port: a connect tells nothing.
+    let occupied = false;
     while (now() < deadline) {
       // Reading /proc/net/tcp walks the kernel's whole socket table and a census reads every
       // /proc/<pid>/stat: both only when a cheap connect says something listens, when the
       // spawned process exited, and every 100 ms (a gateway on [::1] only, new descendants).
       const due = this.exit !== undefined || now() - lastCensus > FAMILY_CENSUS_MS;
-      if (due || (await tcpConnect(port, CONNECT_PROBE_MS))) {
+      if (due || (!occupied && (await tcpConnect(port, CONNECT_PROBE_MS)))) {
         lastCensus = now();
         const sockets = listenSocketsOnPort(port);
         const family = this.family();
         const held = sockets.length > 0 ? holdersOf(sockets.map((s) => s.inode), family) : new Map<number, number[]>();
         if (held.size > 0) return this.listenedBy(held, sockets);
         if (this.exit && family.length === 0) return undefined;
+        occupied = sockets.length > 0;
       }
       // Each scan walks the kernel's whole socket table: often at first, then less often, so a
       // 25 s startup costs hundreds of scans, not thousands (startup resolution stays <= 25 ms).
