@@ -14,6 +14,8 @@ import { parseCommandLine } from '../harness/cli-args.js';
 import { CATALOGUE } from '../harness/catalog.js';
 import { resolveRun } from '../harness/config.js';
 import { runConformance } from '../harness/index.js';
+import type { Report } from '../harness/report.js';
+import { DEFAULT_GATEWAY_PORT, HostLock } from '../harness/run/ports.js';
 import { ROOT, processesWith } from './helpers/cli.js';
 
 interface Fixture {
@@ -25,8 +27,11 @@ interface Fixture {
   expectFail: string[];
   build?: { cc: string };
   harnessArgs?: string[];
-  /** Runs with no other harness run beside it (it binds the default port in every check). */
-  exclusive?: boolean;
+  /**
+   * Binds 18789 in every check, outside BIND-2: the self-test holds the harness's host-wide
+   * 18789 lock while it runs, so no BIND-2 of any harness run on the host overlaps it.
+   */
+  bindsDefaultPort?: boolean;
   /** Its defect makes checks wait out budgets: started first, so it does not finish last. */
   slow?: boolean;
 }
@@ -83,6 +88,7 @@ describe('the fixture catalogue', () => {
     for (const f of fixtures) {
       assert.ok(f.argv.some((w) => w.includes('{port}')), `${f.name}: argv uses {port}`);
       for (const id of f.expectFail) assert.ok(selectedIds(f).includes(id), `${f.name}: ${id} is unknown or not selected by its harnessArgs`);
+      if (f.bindsDefaultPort) assert.ok(!selectedIds(f).includes('BIND-2'), `${f.name}: binds 18789 while holding the lock BIND-2 needs: --skip BIND-2`);
       if (f.kind === 'good') assert.deepEqual(f.expectFail, [], `${f.name}: a good fixture fails nothing`);
       else assert.ok(f.expectFail.length > 0, `${f.name}: a broken fixture fails something`);
     }
@@ -103,11 +109,34 @@ describe('the fixture catalogue', () => {
 
 const observed = new Map<string, { failing: string[]; selected: string[] }>();
 
+/** Longest a run waits for another harness run's BIND-2 to give up the 18789 lock. */
+const DEFAULT_PORT_LOCK_WAIT_MS = 300_000;
+
+// Interrupted (Ctrl-C, a soak that stops): every harness run ends its candidates before exit.
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupt.abort();
+    setTimeout(() => process.exit(130), 10_000).unref();
+  });
+}
+
+async function harness(fixture: Fixture, args: string[]): Promise<Report> {
+  const request = parseCommandLine(args);
+  if (!fixture.bindsDefaultPort) return runConformance(request.run, { signal: interrupt.signal });
+  const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, DEFAULT_PORT_LOCK_WAIT_MS);
+  assert.ok(lock, `${fixture.name}: another harness run held port ${DEFAULT_GATEWAY_PORT} for ${DEFAULT_PORT_LOCK_WAIT_MS} ms`);
+  try {
+    return await runConformance(request.run, { signal: interrupt.signal });
+  } finally {
+    lock.release();
+  }
+}
+
 async function judge(fixture: Fixture): Promise<void> {
   const bin = build(fixture);
   const argv = fixture.argv.map((w) => fill(w, bin));
-  const request = parseCommandLine([...SELF_TEST_ARGS, ...(fixture.harnessArgs ?? []), '--', ...argv]);
-  const report = await runConformance(request.run);
+  const report = await harness(fixture, [...SELF_TEST_ARGS, ...(fixture.harnessArgs ?? []), '--', ...argv]);
   const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
   observed.set(fixture.name, { failing, selected: report.options.selected });
   if (process.env.FIXTURE_REPORTS) writeFileSync(join(process.env.FIXTURE_REPORTS, `${fixture.name}.json`), JSON.stringify(report, null, 2));
@@ -131,14 +160,9 @@ describe('the harness judges every fixture exactly as catalogued', () => {
   });
 
   describe('side by side', { concurrency: PARALLEL_RUNS }, () => {
-    const sideBySide = fixtures.filter((f) => !f.exclusive);
-    for (const fixture of [...sideBySide.filter((f) => f.slow), ...sideBySide.filter((f) => !f.slow)]) {
-      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]`, { timeout: 600_000 }, () => judge(fixture));
-    }
-  });
-
-  describe('alone', () => {
-    for (const fixture of fixtures.filter((f) => f.exclusive)) {
+    // First what holds the 18789 lock (others' BIND-2 waits for it), then what waits out budgets.
+    const rank = (f: Fixture) => (f.bindsDefaultPort ? 0 : f.slow ? 1 : 2);
+    for (const fixture of [...fixtures].sort((a, b) => rank(a) - rank(b))) {
       test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]`, { timeout: 600_000 }, () => judge(fixture));
     }
   });
