@@ -155,7 +155,7 @@ async function judge(fixture: Fixture): Promise<void> {
 describe('the harness judges every fixture exactly as catalogued', () => {
   after(() => {
     const rows = fixtures.filter((f) => observed.has(f.name)).map((f) => ({ name: f.name, ...observed.get(f.name)! }));
-    console.log(`# kill matrix (observed)\n${matrix(rows).replace(/^/gm, '# ')}`);
+    console.log(`kill matrix (observed):\n${matrix(rows)}`);
     assert.deepEqual(processesWith(FIXTURES_DIR), [], 'fixture processes outlived the harness');
   });
 
