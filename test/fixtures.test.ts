@@ -112,22 +112,13 @@ const observed = new Map<string, { failing: string[]; selected: string[] }>();
 /** Longest a run waits for another harness run's BIND-2 to give up the 18789 lock. */
 const DEFAULT_PORT_LOCK_WAIT_MS = 300_000;
 
-// Interrupted (Ctrl-C, a soak that stops): every harness run ends its candidates before exit.
-const interrupt = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupt.abort();
-    setTimeout(() => process.exit(130), 10_000).unref();
-  });
-}
-
 async function harness(fixture: Fixture, args: string[]): Promise<Report> {
   const request = parseCommandLine(args);
-  if (!fixture.bindsDefaultPort) return runConformance(request.run, { signal: interrupt.signal });
+  if (!fixture.bindsDefaultPort) return runConformance(request.run);
   const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, DEFAULT_PORT_LOCK_WAIT_MS);
   assert.ok(lock, `${fixture.name}: another harness run held port ${DEFAULT_GATEWAY_PORT} for ${DEFAULT_PORT_LOCK_WAIT_MS} ms`);
   try {
-    return await runConformance(request.run, { signal: interrupt.signal });
+    return await runConformance(request.run);
   } finally {
     lock.release();
   }

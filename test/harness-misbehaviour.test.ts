@@ -3,7 +3,7 @@
  * gives clear evidence, and leaves nothing running.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -82,23 +82,44 @@ test('a child that inherits the listening socket fails CRASH-1 and is named', as
   assert.ok(check.evidence.portHolders.length > 0);
 });
 
-test('Ctrl-C: the harness ends every candidate process and exits 2', async (t) => {
-  const marker = uniqueMarker('interrupt');
+/**
+ * Starts the CLI on a candidate that never binds and waits until that candidate runs. The
+ * harness's command line holds the marker too, and so does its child between fork and exec
+ * (which reads empty while it execs): the candidate is a marked process without the CLI's path.
+ */
+async function harnessWithRunningCandidate(t: { after(fn: () => void): void }, label: string, args: string[]) {
+  const marker = uniqueMarker(label);
   t.after(() => killLeftovers(marker));
   let harnessPid = 0;
-  const running = runCli(['--only', 'BIND-1', '--timeout-multiplier', '0.5', '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker], {
+  const running = runCli(['--only', 'BIND-1', ...args, '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker, '--state-dir', '{stateDir}'], {
     onSpawn: (pid) => (harnessPid = pid),
   });
-  // The harness's command line holds the marker too, and so does its child between fork and exec
-  // (which reads empty while it execs): wait for a process that is the candidate, scanning once.
-  const candidateRuns = () => processesWith(marker).some((pid) => pid !== harnessPid && !commandLine(pid).includes(CLI));
+  const candidate = () => processesWith(marker).find((pid) => pid !== harnessPid && !commandLine(pid).includes(CLI));
   const deadline = Date.now() + 10_000;
-  let started = false;
-  while (!(started = candidateRuns()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(started, 'the candidate started');
+  let candidatePid: number | undefined;
+  while (!(candidatePid = candidate()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(candidatePid, 'the candidate started');
+  return { marker, harnessPid, candidatePid, running };
+}
+
+test('Ctrl-C: the harness ends every candidate process and exits 2', async (t) => {
+  const { marker, harnessPid, running } = await harnessWithRunningCandidate(t, 'interrupt', ['--timeout-multiplier', '0.5']);
   process.kill(harnessPid, 'SIGINT');
   const run = await running;
   assert.equal(run.code, 2);
   assert.match(run.stderr, /interrupted while running BIND-1/);
   assert.deepEqual(processesWith(marker), []);
+});
+
+test('SIGKILL of the harness: its reaper ends every candidate and removes the profile directory', async (t) => {
+  const { marker, harnessPid, candidatePid, running } = await harnessWithRunningCandidate(t, 'reaped', []);
+  const stateDir = /--state-dir (\S+)/.exec(commandLine(candidatePid))![1]!;
+  assert.ok(existsSync(stateDir));
+  process.kill(harnessPid, 'SIGKILL');
+  assert.equal((await running).signal, 'SIGKILL');
+  // The reaper acts when its pipe from the harness closes: at once, give or take a process exit.
+  const gone = Date.now() + 10_000;
+  while ((processesWith(marker).length > 0 || existsSync(stateDir)) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(processesWith(marker), [], 'candidate processes outlived the harness');
+  assert.equal(existsSync(stateDir), false, `${stateDir} outlived the harness`);
 });

@@ -16,6 +16,7 @@ import {
 import type { ProcessEvidence } from '../report.js';
 import { tcpConnect } from '../observe/probes.js';
 import { OutputBuffer } from './output.js';
+import { reaperWatch } from './reaper.js';
 import { now, sleep, within } from './time.js';
 
 export interface ExitInfo {
@@ -90,7 +91,10 @@ export class CandidateProcess {
         resolve(this.exit);
       });
     });
-    if (this.pid > 0) this.remember();
+    if (this.pid > 0) {
+      reaperWatch.group(this.pid);
+      this.remember();
+    }
   }
 
   get pid(): number {
@@ -225,11 +229,14 @@ export class CandidateProcess {
   async kill(): Promise<void> {
     if (this.pid <= 0) return;
     const deadline = now() + 5000;
-    for (let family = this.family(); family.length > 0 && now() < deadline; family = this.family()) {
+    let family = this.family();
+    while (family.length > 0 && now() < deadline) {
       trySignal(-this.pid, 'SIGKILL');
       for (const pid of family) trySignal(pid, 'SIGKILL');
       await sleep(5);
+      family = this.family();
     }
+    if (family.length === 0) reaperWatch.groupEnded(this.pid);
     await this.waitExit(2000);
   }
 

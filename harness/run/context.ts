@@ -12,6 +12,7 @@ import { listenSocketsOnPort } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
+import { reaperWatch } from './reaper.js';
 import { WAITS, type ResolvedOptions } from './options.js';
 import type { PortPool } from './ports.js';
 import { now, round } from './time.js';
@@ -105,6 +106,7 @@ export class CheckContext {
     this.ports.push(port);
     const stateDir = mkdtempSync(join(tmpdir(), PROFILE_DIR_PREFIX));
     this.stateDirs.push(stateDir);
+    reaperWatch.dir(stateDir);
     return { port, stateDir };
   }
 
@@ -207,7 +209,10 @@ export class CheckContext {
         this.note(`port ${port} was still held after cleanup by ${holders.map((h) => `pid ${h.pid} (${h.cmdline})`).join(', ')}`);
       }
     }
-    for (const dir of this.stateDirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of this.stateDirs) {
+      rmSync(dir, { recursive: true, force: true });
+      reaperWatch.dirRemoved(dir);
+    }
     for (const release of this.releases) release();
   }
 

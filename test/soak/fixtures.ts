@@ -39,28 +39,18 @@ const hogCount = option('--hogs', availableParallelism(), 64);
 const hogs: ChildProcess[] = [];
 let current: ChildProcess | undefined;
 const work = mkdtempSync(join(tmpdir(), 'glc-soak-'));
-const alive = (child: ChildProcess | undefined): child is ChildProcess => !!child?.pid && child.exitCode === null && child.signalCode === null;
-const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // gone
-  }
-};
+// SIGKILL is enough: the harness's reaper ends the self-test's candidates when it dies.
 process.on('exit', () => {
-  for (const child of [...hogs, current]) if (alive(child)) killGroup(child, 'SIGKILL');
+  for (const child of [...hogs, current]) {
+    try {
+      if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 });
-// The self-test ends its candidates on SIGTERM (they run in process groups of their own, which
-// a SIGKILL of the self-test would orphan): it gets 15 s for that.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (!alive(current)) process.exit(130);
-    current.once('close', () => process.exit(130));
-    killGroup(current, 'SIGTERM');
-    setTimeout(() => process.exit(130), 15_000);
-  });
-}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 for (let i = 0; i < hogCount; i++) hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { detached: true, stdio: 'ignore' }));
 
