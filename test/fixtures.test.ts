@@ -15,7 +15,7 @@ import { CATALOGUE } from '../harness/catalog.js';
 import { resolveRun } from '../harness/config.js';
 import { runConformance } from '../harness/index.js';
 import type { Report } from '../harness/report.js';
-import { DEFAULT_GATEWAY_PORT, HostLock } from '../harness/run/ports.js';
+import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../harness/run/ports.js';
 import { ROOT, processesWith } from './helpers/cli.js';
 
 interface Fixture {
@@ -115,7 +115,7 @@ const DEFAULT_PORT_LOCK_WAIT_MS = 300_000;
 async function harness(fixture: Fixture, args: string[]): Promise<Report> {
   const request = parseCommandLine(args);
   if (!fixture.bindsDefaultPort) return runConformance(request.run);
-  const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, DEFAULT_PORT_LOCK_WAIT_MS);
+  const lock = await waitForDefaultPort(DEFAULT_PORT_LOCK_WAIT_MS);
   assert.ok(lock, `${fixture.name}: another harness run held port ${DEFAULT_GATEWAY_PORT} for ${DEFAULT_PORT_LOCK_WAIT_MS} ms`);
   try {
     return await runConformance(request.run);

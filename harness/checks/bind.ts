@@ -3,7 +3,7 @@ import { TCP_STATE_NAMES, isLoopbackHost, tcpSocketsOnPort } from '../observe/pr
 import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
 import { WAITS } from '../run/options.js';
-import { DEFAULT_GATEWAY_PORT, HostLock } from '../run/ports.js';
+import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../run/ports.js';
 import { now, sleep, summarize } from '../run/time.js';
 import type { Listening } from '../run/candidate.js';
 import type { CheckContext } from '../run/context.js';
@@ -41,13 +41,14 @@ const TIME_WAIT_CLEAR_MS = 65_000;
 /** Waits until no socket has `port` as its local port; records on the timeline what it waited for. */
 async function noSocketsWithin(ctx: CheckContext, port: number, budgetMs: number): Promise<boolean> {
   const started = now();
-  const seen = tcpSocketsOnPort(port);
-  if (seen.length === 0) return true;
-  const states = [...new Set(seen.map((s) => TCP_STATE_NAMES[s.state] ?? s.state))].join(', ');
-  ctx.event(`waiting for ${seen.length} socket(s) on port ${port} to go`, states);
-  while (tcpSocketsOnPort(port).length > 0) {
+  let sockets = tcpSocketsOnPort(port);
+  if (sockets.length === 0) return true;
+  const states = [...new Set(sockets.map((s) => TCP_STATE_NAMES[s.state] ?? s.state))].join(', ');
+  ctx.event(`waiting for ${sockets.length} socket(s) on port ${port} to go`, states);
+  while (sockets.length > 0) {
     if (now() - started >= budgetMs) return false;
     await sleep(250);
+    sockets = tcpSocketsOnPort(port);
   }
   ctx.event(`sockets on port ${port} gone`, `after ${Math.round(now() - started)} ms`);
   return true;
@@ -63,7 +64,7 @@ const bind2: Check = {
     // Parallel harness runs on one host take turns on the default port.
     const lockBudget = TIME_WAIT_CLEAR_MS + 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
     const asked = now();
-    const lock = await HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, lockBudget);
+    const lock = await waitForDefaultPort(lockBudget);
     if (lock && now() - asked > 100) ctx.event(`took the host-wide lock on port ${DEFAULT_GATEWAY_PORT}`, `after ${Math.round(now() - asked)} ms`);
     if (!lock) ctx.skip(`another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms`);
     ctx.atCleanup(() => lock.release());

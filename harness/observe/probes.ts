@@ -117,21 +117,20 @@ const UPGRADE_RETRY_MS = 25;
 
 /**
  * Repeats the upgrade until it succeeds (or, with `anyAnswer`, until any HTTP answer comes), the
- * budget ends, `signal` aborts or `giveUp` says so: a gateway may bind before it attaches its
- * WebSocket server.
+ * budget ends or `giveUp` says so: a gateway may bind before it attaches its WebSocket server.
  * Resolves with the last attempt.
  */
 export async function upgradeWithin(
   port: number,
   budgetMs: number,
-  options: { anyAnswer?: boolean; host?: string; signal?: AbortSignal; giveUp?: () => boolean } = {},
+  options: { anyAnswer?: boolean; host?: string; giveUp?: () => boolean } = {},
 ): Promise<UpgradeResult> {
   const deadline = performance.now() + budgetMs;
   for (;;) {
     const left = deadline - performance.now();
     const result = await websocketUpgrade(port, Math.max(50, Math.min(2000, left)), options.host);
     const answered = result.ok || (options.anyAnswer && result.status !== undefined);
-    if (answered || options.signal?.aborted || options.giveUp?.() || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
+    if (answered || options.giveUp?.() || performance.now() + UPGRADE_RETRY_MS >= deadline) return result;
     await new Promise((resolve) => setTimeout(resolve, UPGRADE_RETRY_MS));
   }
 }

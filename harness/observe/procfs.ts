@@ -57,8 +57,10 @@ function readListenPart(path: string): string {
       const n = readSync(fd, listenReadBuffer, 0, LISTEN_READ_BYTES, null);
       if (n === 0) break;
       text += listenReadBuffer.toString('latin1', 0, n);
-      const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(1, -1);
-      if (lines.some((line) => line.trim().split(/\s+/)[3] !== TCP_LISTEN)) break;
+      // LISTEN lines are contiguous, so the last complete line tells whether they have ended.
+      const complete = text.slice(0, text.lastIndexOf('\n'));
+      const lastStart = complete.lastIndexOf('\n');
+      if (lastStart >= 0 && complete.slice(lastStart + 1).trim().split(/\s+/)[3] !== TCP_LISTEN) break;
     }
     return text.slice(0, text.lastIndexOf('\n') + 1);
   } finally {
@@ -127,18 +129,17 @@ function parseTable(text: string, family: 4 | 6): ListenSocket[] {
 
 /** Every TCP socket whose local port is one of `ports`, in any state (TIME_WAIT ones have inode 0). */
 export function tcpSocketsOnPorts(ports: number[]): ListenSocket[] {
-  const all = [
-    ...parseTable(readText('/proc/net/tcp') ?? '', 4),
-    ...parseTable(readText('/proc/net/tcp6') ?? '', 6),
-  ];
-  return all.filter((s) => ports.includes(s.port));
+  return tcpTables((path) => readText(path) ?? '').filter((s) => ports.includes(s.port));
+}
+
+function tcpTables(read: (path: string) => string): ListenSocket[] {
+  return [...parseTable(read('/proc/net/tcp'), 4), ...parseTable(read('/proc/net/tcp6'), 6)];
 }
 
 export const tcpSocketsOnPort = (port: number): ListenSocket[] => tcpSocketsOnPorts([port]);
 
 export function listenSocketsOnPort(port: number): ListenSocket[] {
-  const all = [...parseTable(readListenPart('/proc/net/tcp'), 4), ...parseTable(readListenPart('/proc/net/tcp6'), 6)];
-  return all.filter((s) => s.port === port && s.state === TCP_LISTEN);
+  return tcpTables(readListenPart).filter((s) => s.port === port && s.state === TCP_LISTEN);
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -146,8 +146,7 @@ export class CheckContext {
     const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), {
       anyAnswer: true,
       host,
-      signal: this.abortSignal,
-      giveUp: gone,
+      giveUp: () => this.abortSignal.aborted || gone(),
     });
     if (answer.status !== undefined) this.event(`${role} serving`, `upgrade to ${host} answered HTTP ${answer.status}`);
     else if (gone()) this.fail(`${role} exited (${describeExit(candidate)}) after it listened on port ${profile.port}, before it answered a request`);

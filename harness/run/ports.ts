@@ -43,6 +43,10 @@ export class HostLock {
   }
 }
 
+/** The host-wide turn on port 18789: BIND-2, and anything else that binds the default port. */
+export const waitForDefaultPort = (budgetMs: number): Promise<HostLock | undefined> =>
+  HostLock.waitFor(`port/${DEFAULT_GATEWAY_PORT}`, budgetMs);
+
 function ephemeralLow(): number {
   try {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
