@@ -35,9 +35,9 @@ export class ClientGroup {
     return tcp;
   }
 
-  /** Clients that connected. */
-  connected = 0;
+  private connected = 0;
 
+  /** Clients that connected. */
   get size(): number {
     return this.connected;
   }
