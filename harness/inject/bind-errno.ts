@@ -1,9 +1,12 @@
 /**
  * Fault injection for BINDFAIL-1: the seccomp launcher harness/native/bind-errno.c, compiled on
- * first use with the system C compiler and cached by the hash of its source.
+ * first use with the system C compiler and cached by the hash of its source. It fails only the
+ * inet binds of the port under test (seccomp user notification reads each bind's sockaddr), so a
+ * gateway's listen(0) probe, side ports and IPC sockets work as they would without it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -12,10 +15,13 @@ import { packagePath } from '../paths.js';
 export type InjectedErrno = 'EACCES' | 'EADDRNOTAVAIL';
 
 export interface Injector {
-  /** Words to put before the candidate argv. */
-  launcher(errno: InjectedErrno): string[];
+  /** Words to put before the candidate argv: its binds of `port` (IPv4 or IPv6) fail with `errno`. */
+  launcher(errno: InjectedErrno, port: number): string[];
   method: string;
 }
+
+/** Set to a file path in the candidate's env: the launcher appends a line per injected failure. */
+export const BIND_ERRNO_LOG_ENV = 'BIND_ERRNO_LOG';
 
 const SOURCE = packagePath('harness/native/bind-errno.c');
 
@@ -52,13 +58,31 @@ export async function seccompInjector(): Promise<Injector> {
     built = undefined;
     throw new Error(`the seccomp launcher could not be compiled (${firstLine(error)})`);
   }
+  // The check binds 127.0.0.1:0 (must pass through) and 127.0.0.1:port, [::1]:port (must fail):
+  // a port nobody holds, so that a pass-through bug shows as a success, not as EADDRINUSE.
+  const port = await freePort();
   for (const errno of ['EACCES', 'EADDRNOTAVAIL'] as const) {
-    const check = await $({ quiet: true, nothrow: true })`${binary} --check ${errno}`;
+    const check = await $({ quiet: true, nothrow: true })`${binary} --check ${errno} ${String(port)}`;
     if (check.stdout.trim() !== 'ok') {
       throw new Error(`seccomp injection does not work here: ${check.stderr.trim() || `exit ${check.exitCode}`}`);
     }
   }
-  return { method: 'seccomp', launcher: (errno) => [binary, errno] };
+  return {
+    method: 'seccomp user notification (binds of port P only)',
+    launcher: (errno, port) => [binary, errno, String(port)],
+  };
+}
+
+/** A port free on 127.0.0.1 a moment ago (bound to port 0, then closed). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function firstLine(error: unknown): string {
