@@ -67,6 +67,9 @@ export function parseCommandLine(argv: string[]): CliRequest {
         junit: { type: 'string' },
         reporter: { type: 'string' },
         'expected-failures': { type: 'string' },
+        'ready-pattern': { type: 'string' },
+        'ready-delay': { type: 'string' },
+        'no-warmup': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -90,6 +93,9 @@ export function parseCommandLine(argv: string[]): CliRequest {
     exitBudgetMs: number('--exit-budget', values['exit-budget']),
     strict: values.strict ?? false,
     expectedFailures: values['expected-failures'] ? readBaseline(values['expected-failures']) : [],
+    ...(values['ready-pattern'] !== undefined ? { readyPattern: values['ready-pattern'] } : {}),
+    ...(values['ready-delay'] !== undefined ? { readyDelayMs: number('--ready-delay', values['ready-delay']) } : {}),
+    ...(values['no-warmup'] ? { warmup: false } : {}),
     ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
   };
   return { run, reporter, action, ...(values.json ? { jsonFile: values.json } : {}), ...(values.junit ? { junitFile: values.junit } : {}) };

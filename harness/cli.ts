@@ -10,7 +10,7 @@ import { Interrupted, runChecks } from './engine.js';
 import { parseCommandLine } from './cli-args.js';
 import { createReporter, junitXml } from './reporters/index.js';
 import { styleFor } from './reporters/style.js';
-import { DEFAULTS } from './run/options.js';
+import { DEFAULTS, STARTUP_CEILING_FACTOR } from './run/options.js';
 import { HARNESS } from './version.js';
 
 const EXIT_USAGE = 2;
@@ -28,11 +28,16 @@ Selection
 Budgets and runs
   --trials N                  runs per timing check (default ${DEFAULTS.trials})
   --concurrency N             checks at a time, on disjoint ports (default ${DEFAULTS.concurrency})
-  --timeout-multiplier X      scales the startup budget (${DEFAULTS.startupBudgetMs} ms) and harness waits (default 1)
+  --timeout-multiplier X      scales the startup budget (${DEFAULTS.startupBudgetMs} ms) and harness waits (default 1);
+                              starts and exits are waited for up to ${STARTUP_CEILING_FACTOR} x the startup budget
   --release-budget MS         signal-to-port-free budget (default ${DEFAULTS.releaseBudgetMs})
   --exit-budget MS            signal-to-exit budget (default ${DEFAULTS.exitBudgetMs})
   --strict                    a failed SHOULD fails the run
   --expected-failures FILE    baseline: IDs that may fail, one per line (# comments)
+Readiness (LISTEN is not ready; default: the gateway's processes are quiet and it answers)
+  --ready-pattern REGEX       ready when a line of its output (ANSI stripped) matches REGEX
+  --ready-delay MS            ready MS ms after LISTEN
+  --no-warmup                 no unjudged warm-up start before the checks
 Candidate
   --env K=V                   extra environment for the candidate; repeatable
   --cwd DIR                   working directory of the candidate

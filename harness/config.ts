@@ -6,7 +6,7 @@ import type { Check } from './checks/check.js';
 import { CHECKS } from './checks/index.js';
 import { packagePath } from './paths.js';
 import { unknownPlaceholders, usesPort } from './run/argv.js';
-import { DEFAULTS, type ResolvedOptions, type RunOptions } from './run/options.js';
+import { DEFAULTS, STARTUP_CEILING_FACTOR, type ResolvedOptions, type RunOptions } from './run/options.js';
 
 export class UsageError extends Error {}
 
@@ -71,6 +71,20 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
   if (unknownIds.length > 0) throw new UsageError(`expected failures name unknown requirements: ${unknownIds.join(', ')}`);
 
   const timeoutMultiplier = positiveNumber('--timeout-multiplier', input.timeoutMultiplier, DEFAULTS.timeoutMultiplier, false);
+  let readyRegExp: RegExp | undefined;
+  if (input.readyPattern !== undefined) {
+    if (input.readyPattern === '') throw new UsageError('--ready-pattern takes a regular expression, got an empty one');
+    try {
+      readyRegExp = new RegExp(input.readyPattern);
+    } catch (error) {
+      throw new UsageError(`--ready-pattern is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  if (input.readyPattern !== undefined && input.readyDelayMs !== undefined) throw new UsageError('--ready-pattern and --ready-delay exclude each other');
+  if (input.readyDelayMs !== undefined && !(Number.isFinite(input.readyDelayMs) && input.readyDelayMs >= 0)) {
+    throw new UsageError(`--ready-delay must be a number of ms >= 0, got '${input.readyDelayMs}'`);
+  }
+  const startupBudgetMs = DEFAULTS.startupBudgetMs * timeoutMultiplier;
   const options: ResolvedOptions = {
     command,
     env,
@@ -78,11 +92,15 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
     trials: positiveNumber('--trials', input.trials, DEFAULTS.trials, true),
     concurrency: positiveNumber('--concurrency', input.concurrency, DEFAULTS.concurrency, true),
     timeoutMultiplier,
-    startupBudgetMs: DEFAULTS.startupBudgetMs * timeoutMultiplier,
+    startupBudgetMs,
+    startupCeilingMs: STARTUP_CEILING_FACTOR * startupBudgetMs,
     releaseBudgetMs: positiveNumber('--release-budget', input.releaseBudgetMs, DEFAULTS.releaseBudgetMs, false),
     exitBudgetMs: positiveNumber('--exit-budget', input.exitBudgetMs, DEFAULTS.exitBudgetMs, false),
     strict: input.strict ?? false,
     expectedFailures,
+    warmup: input.warmup ?? true,
+    ...(readyRegExp ? { readyPattern: input.readyPattern!, readyRegExp } : {}),
+    ...(input.readyDelayMs !== undefined ? { readyDelayMs: input.readyDelayMs } : {}),
   };
   return { options, checks: select(input.only, input.skip) };
 }

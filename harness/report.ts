@@ -35,10 +35,31 @@ export interface ProcessEvidence {
   argv: string[];
   /** The process that owned the listening socket, when it differs from the spawned pid. */
   gatewayPid?: number;
+  /** For a start that listened: spawn to LISTEN, LISTEN to ready, and how readiness was decided. */
+  startup?: StartupEvidence;
+  /** Its bind() calls on the port under test, where they were observed. */
+  binds?: BindEvidence[];
   exitCode: number | null;
   signal: string | null;
   stdoutTail: string;
   stderrTail: string;
+}
+
+/** One bind() call on the port under test, as the tracer saw it. */
+export interface BindEvidence {
+  pid: number;
+  /** Milliseconds after the spawn. */
+  tMs: number;
+  address: string;
+  ok: boolean;
+  errno?: string;
+}
+
+export interface StartupEvidence {
+  listenMs: number;
+  readyMs?: number;
+  readiness?: 'quiescent' | 'pattern' | 'delay' | 'assumed';
+  readinessDetail?: string;
 }
 
 export interface Evidence {
@@ -72,7 +93,13 @@ export interface RunSettings {
   startupBudgetMs: number;
   releaseBudgetMs: number;
   exitBudgetMs: number;
+  /** The hard ceiling of waits for a start or an exit: 4 x the startup budget. */
+  startupCeilingMs: number;
   strict: boolean;
+  /** --ready-pattern, as given. */
+  readyPattern?: string;
+  readyDelayMs?: number;
+  warmup: boolean;
 }
 
 export interface Summary {
@@ -85,8 +112,18 @@ export interface Summary {
   staleExpectedFailures: number;
 }
 
+/** The unjudged warm-up start before the checks. */
+export interface Warmup {
+  durationMs: number;
+  listenMs?: number;
+  readyMs?: number;
+  readiness?: StartupEvidence['readiness'];
+  /** Why the warm-up did not get a ready gateway (not a verdict: the checks judge). */
+  problem?: string;
+}
+
 export interface Report {
-  schemaVersion: 1;
+  schemaVersion: 2;
   harness: { name: string; version: string };
   specVersion: string;
   candidate: { argv: string[]; cwd: string; env: Record<string, string> };
@@ -99,6 +136,7 @@ export interface Report {
     cpus: number;
   };
   options: RunSettings & { selected: string[] };
+  warmup?: Warmup;
   startedAt: string;
   durationMs: number;
   conformant: boolean;

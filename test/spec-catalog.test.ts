@@ -439,7 +439,7 @@ function sampleCheck(overrides: Partial<CheckResult> = {}): CheckResult {
 
 function sampleReport(): Report {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     harness: { name: 'gateway-lock-conformance', version: '0.1.0' },
     specVersion: '2025-12-11',
     candidate: { argv: ['node', 'gateway.js', '--port', '{port}'], cwd: '/work', env: { STATE: '{stateDir}' } },
@@ -451,9 +451,12 @@ function sampleReport(): Report {
       startupBudgetMs: 30000,
       releaseBudgetMs: 1000,
       exitBudgetMs: 5000,
+      startupCeilingMs: 120000,
       strict: false,
+      warmup: true,
       selected: ['BIND-1', 'CONFLICT-1'],
     },
+    warmup: { durationMs: 850, listenMs: 640, readyMs: 180, readiness: 'quiescent' },
     startedAt: '2025-12-11T09:00:00.000Z',
     durationMs: 1234,
     conformant: true,
@@ -488,7 +491,7 @@ function edit(value: unknown, path: (string | number)[], replacement?: unknown):
 test('report.schema.json is a draft 2020-12 schema that compiles in ajv strict mode', () => {
   assert.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   assert.equal(typeof schema.$id, 'string');
-  assert.deepEqual((schema.properties as Record<string, { const?: unknown }>).schemaVersion?.const, 1);
+  assert.deepEqual((schema.properties as Record<string, { const?: unknown }>).schemaVersion?.const, 2);
   assert.doesNotThrow(() => compileSchema());
 });
 
@@ -527,7 +530,7 @@ test('the schema rejects what the Report type forbids', () => {
   const validate = compileSchema();
   const report = sampleReport();
   const invalid: [string, unknown][] = [
-    ['schemaVersion 2', edit(report, ['schemaVersion'], 2)],
+    ['schemaVersion 1', edit(report, ['schemaVersion'], 1)],
     ['exitCode 3', edit(report, ['exitCode'], 3)],
     ['bad outcome', edit(report, ['checks', 0, 'outcome'], 'flaky')],
     ['bad level', edit(report, ['checks', 0, 'level'], 'MAY')],
@@ -549,7 +552,7 @@ test('the schema rejects what the Report type forbids', () => {
 test('the schema requires every required field of the Report type', () => {
   const validate = compileSchema();
   const report = sampleReport();
-  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail']);
+  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness']);
   const open = new Set(['measurements', 'env']); // records: any keys, none required
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {

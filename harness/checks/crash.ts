@@ -1,11 +1,9 @@
 /** CRASH: SIGKILL and crashes leave nothing stale. */
-import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { heldArtefacts, isInside, namedPid, scanArtefacts, tempAndHome, type ArtefactStamp, type ScanRoot } from '../observe/artefacts.js';
 import { bindProbe, portHolders } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
-import type { CandidateProcess } from '../run/candidate.js';
-import { PROFILE_DIR_PREFIX, type CheckContext, type Profile } from '../run/context.js';
+import { PROFILE_DIR_PREFIX, RUN_TMP_PREFIX, SCRATCH_DIR_PREFIX, type CheckContext, type Profile, type StartedCandidate } from '../run/context.js';
 import { now } from '../run/time.js';
 import type { Check } from './check.js';
 
@@ -13,8 +11,8 @@ import type { Check } from './check.js';
  * Kills the gateway process with `signal` and inspects the port the moment its exit is seen.
  * Returns what is wrong: the old socket still held (an inheriting descendant) or the port not free.
  */
-async function killAndInspect(ctx: CheckContext, candidate: CandidateProcess, port: number, signal: NodeJS.Signals): Promise<string[]> {
-  const oldInodes = candidate.listening!.inodes;
+async function killAndInspect(ctx: CheckContext, candidate: StartedCandidate, port: number, signal: NodeJS.Signals): Promise<string[]> {
+  const oldInodes = candidate.listening.inodes;
   const sentAt = now();
   candidate.signalGateway(signal);
   ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`, sentAt);
@@ -41,7 +39,7 @@ async function killAndInspect(ctx: CheckContext, candidate: CandidateProcess, po
 }
 
 /** Ends what is left of the old candidate and starts the same profile again at once. */
-async function restartSameProfile(ctx: CheckContext, old: CandidateProcess, profile: Profile, after: string): Promise<string[]> {
+async function restartSameProfile(ctx: CheckContext, old: StartedCandidate, profile: Profile, after: string): Promise<string[]> {
   await old.kill();
   const restartAt = now();
   const restarted = ctx.spawn(profile, `restart after ${after}`);
@@ -103,70 +101,89 @@ const crash3: Check = {
   },
 };
 
-const LOCK_FILE = /\.(lock|pid|lck)$/i;
+/** How deep each place is read: the profile and the run's temp dir are the candidate's own. */
+const OWN_DEPTH = 6;
+const SHARED_DEPTH = 3;
+/** Harness directories of other runs and checks, skipped in shared places. */
+const HARNESS_DIR = new RegExp(`/(${[PROFILE_DIR_PREFIX, RUN_TMP_PREFIX, SCRATCH_DIR_PREFIX].join('|')})[^/]*$`);
 
-interface FileStamp {
-  mtimeMs: number;
-  ino: number;
+interface Attribution {
+  blamed: string[];
+  notes: string[];
 }
 
-
-/** Lock-like files up to `depth` levels below each root, with what identifies a change. */
-function lockFiles(roots: string[], depth = 2): Map<string, FileStamp> {
-  const found = new Map<string, FileStamp>();
-  const visit = (dir: string, level: number) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).slice(0, 5000);
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory() && level < depth && !(entry.name.startsWith(PROFILE_DIR_PREFIX) && !roots.includes(path))) visit(path, level + 1);
-      else if (entry.isFile() && LOCK_FILE.test(entry.name)) {
-        try {
-          const stat = statSync(path);
-          found.set(path, { mtimeMs: stat.mtimeMs, ino: stat.ino });
-        } catch {
-          // Removed meanwhile.
-        }
-      }
-    }
-  };
-  for (const root of new Set(roots)) visit(root, 1);
-  return found;
-}
-
-/** Files that are new or were rewritten since `before`. */
-function touchedSince(before: Map<string, FileStamp>, after: Map<string, FileStamp>): string[] {
-  return [...after].filter(([path, s]) => {
+/**
+ * Which artefacts present after the stop the candidate made. Blamed: held open by one of its
+ * processes while it ran; or new or changed since its spawn and inside its profile or the run's
+ * temp dir (nothing else writes there while CRASH-4 runs alone), or naming one of its pids.
+ * Anything else new in a shared place is a note: another program may have written it.
+ */
+function attribute(
+  after: Map<string, ArtefactStamp>,
+  before: Map<string, ArtefactStamp>,
+  held: Map<string, number>,
+  own: string[],
+  pids: number[],
+  spawnEpochMs: number,
+  beforeCovers: (path: string) => boolean,
+): Attribution {
+  const blamed: string[] = [];
+  const notes: string[] = [];
+  for (const [path, stamp] of after) {
     const old = before.get(path);
-    return !old || old.ino !== s.ino || old.mtimeMs !== s.mtimeMs;
-  }).map(([path]) => path);
+    const changed = beforeCovers(path) ? !old || old.ino !== stamp.ino || old.mtimeMs !== stamp.mtimeMs : stamp.ctimeMs >= spawnEpochMs;
+    const kind = stamp.directory ? 'lock directory' : 'file';
+    if (held.has(path)) blamed.push(`${path} (${kind} held open by pid ${held.get(path)} while it ran)`);
+    else if (!changed) continue;
+    else if (own.some((dir) => isInside(path, dir))) blamed.push(`${path} (${kind} made in its ${isInside(path, own[0]!) ? 'profile' : "run's temp dir"})`);
+    else {
+      const pid = namedPid(path, pids);
+      if (pid !== undefined) blamed.push(`${path} (${kind} naming its pid ${pid})`);
+      else notes.push(path);
+    }
+  }
+  return { blamed, notes };
 }
 
-// CRASH-4 SHOULD: No lock or pid file is left behind after SIGKILL or a graceful stop.
+// CRASH-4 SHOULD: No lock or pid artefact is left behind after SIGKILL or a graceful stop.
 const crash4: Check = {
   id: 'CRASH-4',
   exclusive: true,
   async run(ctx: CheckContext) {
     const leftovers: string[] = [];
+    const unattributed = new Set<string>();
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       const profile = await ctx.profile();
-      const roots = [profile.stateDir, tmpdir(), '/tmp'];
-      const before = lockFiles(roots);
+      const own = [profile.stateDir, ctx.runTmpDir];
+      const shared = [...new Set(['/tmp', tmpdir()])].filter((dir) => !own.includes(dir));
+      const roots: ScanRoot[] = [...own.map((path) => ({ path, depth: OWN_DEPTH })), ...shared.map((path) => ({ path, depth: SHARED_DEPTH }))];
+      const skip = (path: string) => HARNESS_DIR.test(path) && !own.some((dir) => isInside(dir, path) || isInside(path, dir));
+      const before = scanArtefacts(roots, skip);
+      const spawnEpochMs = Date.now() - 1000; // ctime has coarse granularity on some filesystems
       const candidate = await ctx.start(profile, `candidate (${signal})`);
+      const held = heldArtefacts(candidate.family());
+      // Its own TMPDIR and HOME, as the gateway process sees them (a launcher may set them).
+      const { tmpdir: itsTmp, home } = tempAndHome(candidate.gatewayPid);
+      const extra: ScanRoot[] = [
+        ...(itsTmp ? [{ path: itsTmp, depth: SHARED_DEPTH + 1 }] : []),
+        ...(home ? [{ path: home, depth: SHARED_DEPTH }] : []),
+      ].filter((root) => !roots.some((r) => isInside(root.path, r.path)));
+      const pids = candidate.family();
+      for (const [path, pid] of heldArtefacts(pids)) held.set(path, pid);
       candidate.signalGateway(signal);
       ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
       await candidate.waitGatewayExit(ctx.options.exitBudgetMs);
       await candidate.waitExit(ctx.options.exitBudgetMs);
       await candidate.kill();
-      const left = touchedSince(before, lockFiles(roots));
-      leftovers.push(...left.map((path) => `${path} (after ${signal})`));
+      const after = scanArtefacts([...roots, ...extra], skip);
+      const beforeCovers = (path: string) => roots.some((r) => isInside(path, r.path));
+      const found = attribute(after, before, held, own, pids, spawnEpochMs, beforeCovers);
+      leftovers.push(...found.blamed.map((what) => `${what}, after ${signal}`));
+      for (const path of found.notes) unattributed.add(path);
     }
-    if (leftovers.length > 0) ctx.fail(`lock or pid files outlived the gateway: ${leftovers.join(', ')}`);
-    return 'no lock or pid file outlived the gateway';
+    if (unattributed.size > 0) ctx.note(`new lock-like artefacts not attributed to the candidate (another program may have made them): ${[...unattributed].join(', ')}`);
+    if (leftovers.length > 0) ctx.fail(`lock or pid artefacts outlived the gateway: ${leftovers.join('; ')}`);
+    return 'no lock or pid artefact of the candidate outlived it';
   },
 };
 

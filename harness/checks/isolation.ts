@@ -14,7 +14,7 @@ const isolation1: Check = {
     for (const [i, profile] of profiles.entries()) instances.push(await ctx.start(profile, `instance ${i + 1}`));
     const problems: string[] = [];
     for (const [i, profile] of profiles.entries()) {
-      const inodes = instances[i]!.listening!.inodes;
+      const inodes = instances[i]!.listening.inodes;
       if (!listenSocketsOnPort(profile.port).some((s) => inodes.includes(s.inode))) problems.push(`instance ${i + 1} stopped listening on ${profile.port}`);
       const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
       if (!upgrade.ok) problems.push(`instance ${i + 1} on ${profile.port} did not answer the upgrade: ${upgrade.error}`);

@@ -2,8 +2,10 @@
 import { closestLine, findLockMessage, lockMessage } from '../judge/messages.js';
 import { bindProbe, portHolders, websocketUpgrade } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
-import type { CandidateProcess } from '../run/candidate.js';
-import { describeExit, type CheckContext, type Profile } from '../run/context.js';
+import type { ConflictTiming } from '../judge/fail-fast.js';
+import { describeBindAttempts, type BindAttempt } from '../observe/bind-trace.js';
+import type { CandidateProcess, ExitInfo } from '../run/candidate.js';
+import { describeExit, outputHint, type CheckContext, type Profile } from '../run/context.js';
 import { now, sleep } from '../run/time.js';
 
 const FREE_POLL_MS = 1;
@@ -67,29 +69,70 @@ export async function stopAndTime(
   };
 }
 
+/** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
+export type ConflictPath = 'foreign occupier' | 'isolated profile' | 'same profile';
+
+/** What was seen of one instance started on a taken port. */
+export interface ConflictObservation {
+  role: string;
+  path: ConflictPath;
+  port: number;
+  candidate: CandidateProcess;
+  /** Addresses it listened on instead of failing. */
+  listenedOn?: string;
+  exit?: ExitInfo;
+  /** Its bind() calls on P; undefined where binds were not observed. */
+  binds?: BindAttempt[];
+  timing: ConflictTiming;
+}
+
 /**
- * Spawns an instance that must fail because the port is taken: it exits non-zero within the
- * startup budget with the lock message. Returns what is wrong, empty when it behaved.
+ * Spawns an instance on `profile` whose port is taken and watches it until it listens, exits,
+ * or `patienceMs` (default: the startup ceiling) runs out; then ends it. Binds on P are traced
+ * where the host allows it, and idle time is sampled throughout (CONFLICT-3 judges both).
  */
-export async function expectLockFailure(ctx: CheckContext, profile: Profile, role: string): Promise<string[]> {
-  const candidate = ctx.spawn(profile, role);
-  const listening = await candidate.waitListening(profile.port, ctx.options.startupBudgetMs);
-  const problems: string[] = [];
+export async function observeConflict(ctx: CheckContext, profile: Profile, role: string, path: ConflictPath, patienceMs = ctx.options.startupCeilingMs): Promise<ConflictObservation> {
+  const tracer = await ctx.bindTracer();
+  const candidate = ctx.spawn(profile, role, tracer ? { trace: tracer } : {});
+  const listening = await candidate.waitListening(profile.port, patienceMs);
   const exit = listening ? undefined : await candidate.waitExit(0);
-  if (listening) {
-    ctx.event(`${role} listening`, listening.sockets.map((s) => s.address).join(', '));
-    problems.push(`${role} listened on ${listening.sockets.map((s) => s.address).join(', ')} instead of failing`);
-  } else if (!exit) {
-    problems.push(`${role} neither listened nor exited within the startup budget of ${ctx.options.startupBudgetMs} ms`);
-  } else {
-    ctx.event(`${role} exited`, describeExit(candidate), exit.at);
-    if (exit.code === 0) problems.push(`${role} exited with code 0`);
-    if (!findLockMessage(candidate.output(), profile.port).found) {
-      const expected = lockMessage(profile.port);
-      const near = closestLine(candidate.output(), expected);
-      problems.push(`${role}'s output lacks "${expected}"${near ? `; closest: "${near}"` : ''}`);
-    }
-  }
+  const listenedOn = listening?.sockets.map((s) => s.address).join(', ');
+  if (listening) ctx.event(`${role} listening`, listenedOn, listening.at);
+  else if (exit) ctx.event(`${role} exited`, describeExit(candidate), exit.at);
+  else ctx.event(`${role} still running`, `after ${Math.round(now() - candidate.spawnedAt)} ms`);
+  const endedAt = now();
   await candidate.kill();
+  const binds = tracer ? candidate.readBinds(profile.port) : undefined;
+  const failed = binds?.filter((b) => !b.ok) ?? [];
+  const timing: ConflictTiming = {
+    spawnToExitMs: exit ? exit.at - candidate.spawnedAt : Infinity,
+    ...(exit ? {} : { watchedMs: endedAt - candidate.spawnedAt }),
+    idleMs: candidate.idle.idleMs,
+    ...(failed.length > 0
+      ? {
+          firstFailedBindMs: candidate.sinceSpawn(failed[0]!.atEpochMs),
+          failedBinds: failed.length,
+          failedBindSpanMs: failed.at(-1)!.atEpochMs - failed[0]!.atEpochMs,
+        }
+      : {}),
+  };
+  return { role, path, port: profile.port, candidate, ...(listenedOn ? { listenedOn } : {}), ...(exit ? { exit } : {}), ...(binds ? { binds } : {}), timing };
+}
+
+/** What CONFLICT-1 and -2 require of an instance on a taken port; empty when it behaved. */
+export function lockFailureProblems(observation: ConflictObservation, port: number, patienceMs: number): string[] {
+  const { role, exit, candidate } = observation;
+  if (observation.listenedOn) return [`${role} listened on ${observation.listenedOn} instead of failing`];
+  if (!exit) {
+    const seen = observation.binds ? `; ${describeBindAttempts(observation.binds, port)}` : '';
+    return [`${role} was still running after ${Math.round(patienceMs)} ms${seen}${outputHint(candidate)}`];
+  }
+  const problems: string[] = [];
+  if (exit.code === 0) problems.push(`${role} exited with code 0`);
+  if (!findLockMessage(candidate.output(), port).found) {
+    const expected = lockMessage(port);
+    const near = closestLine(candidate.output(), expected);
+    problems.push(`${role}'s output lacks "${expected}"${near ? `; closest: "${near}"` : ''}`);
+  }
   return problems;
 }

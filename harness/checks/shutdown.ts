@@ -90,7 +90,7 @@ const shutdown4: Check = {
     await first.waitExit(ctx.options.exitBudgetMs);
     await first.kill();
     const restarted = await ctx.start(profile, 'restart');
-    return `restarted and listening ${Math.round(restarted.listening!.at - restarted.spawnedAt)} ms after spawn`;
+    return `restarted and listening ${Math.round(restarted.listening.at - restarted.spawnedAt)} ms after spawn`;
   },
 };
 

@@ -3,7 +3,7 @@
  * core dumps off, output captured within bounds, its whole family tracked so it can be ended.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   allProcesses,
   holdersOf,
@@ -13,11 +13,14 @@ import {
   readProcess,
   type ListenSocket,
 } from '../observe/procfs.js';
-import type { ProcessEvidence } from '../report.js';
+import type { BindEvidence, ProcessEvidence } from '../report.js';
+import { bindAddress, bindsOnPort, epochToMonotonic, parseBindTrace, type BindAttempt } from '../observe/bind-trace.js';
 import { tcpConnect } from '../observe/probes.js';
+import { IdleClock } from '../observe/activity.js';
 import { OutputBuffer } from './output.js';
+import type { Readiness } from './readiness.js';
 import { reaperWatch } from './reaper.js';
-import { now, sleep, within } from './time.js';
+import { now, round, sleep, within } from './time.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -42,6 +45,10 @@ export interface SpawnRequest {
   argv: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Words to put before argv: they exec or supervise it (a tracer, an injector). */
+  launcher?: string[];
+  /** The file a bind tracer in `launcher` writes to. */
+  traceLog?: string;
 }
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
@@ -63,6 +70,17 @@ export class CandidateProcess {
   private readonly outputClosed: Promise<void>;
   exit: ExitInfo | undefined;
   listening: Listening | undefined;
+  /** How and when the started gateway was judged ready (readiness protocol). */
+  ready: Readiness | undefined;
+  /** Quiet time of the family, sampled at every census while waiting for LISTEN or the exit. */
+  readonly idle = new IdleClock();
+  /** Idle time from spawn to the moment LISTEN was seen. */
+  idleUntilListen = 0;
+  /** Words the spawn put before the candidate argv (a tracer, an injector), for the report. */
+  readonly launcher: string[];
+  private readonly traceLog: string | undefined;
+  /** Its bind() calls on the port under test, once read from the trace. */
+  binds: BindEvidence[] | undefined;
   private readonly child: ChildProcess;
   /** Every process ever seen in the family: pid -> start time (guards against pid reuse). */
   private readonly known = new Map<number, number>();
@@ -70,7 +88,10 @@ export class CandidateProcess {
   constructor(request: SpawnRequest) {
     this.role = request.role;
     this.argv = request.argv;
-    const [file, ...args] = PRLIMIT ? [PRLIMIT, '--core=0', '--', ...request.argv] : request.argv;
+    this.launcher = request.launcher ?? [];
+    this.traceLog = request.traceLog;
+    const full = [...this.launcher, ...request.argv];
+    const [file, ...args] = PRLIMIT ? [PRLIMIT, '--core=0', '--', ...full] : full;
     this.spawnedAt = now();
     this.child = spawn(file!, args, {
       cwd: request.cwd,
@@ -115,8 +136,14 @@ export class CandidateProcess {
     if (info) this.known.set(this.pid, info.startTime);
   }
 
-  /** Polls until a candidate process holds a LISTEN socket on `port`; undefined on timeout or death. */
-  async waitListening(port: number, budgetMs: number): Promise<Listening | undefined> {
+  /** Set when the wait for LISTEN ended because the candidate listens on the watched other port. */
+  listeningElsewhere: string | undefined;
+
+  /**
+   * Polls until a candidate process holds a LISTEN socket on `port`; undefined on timeout, death,
+   * or once it holds one on `otherPort` instead (a gateway that ignores --port binds its default).
+   */
+  async waitListening(port: number, budgetMs: number, otherPort?: number): Promise<Listening | undefined> {
     const deadline = now() + budgetMs;
     let lastCensus = 0;
     // Another process (an occupier, a first instance) listens on the port: a connect tells nothing.
@@ -130,9 +157,20 @@ export class CandidateProcess {
         lastCensus = now();
         const sockets = listenSocketsOnPort(port);
         const family = this.family();
+        this.idle.sample(family);
         const held = sockets.length > 0 ? holdersOf(sockets.map((s) => s.inode), family) : new Map<number, number[]>();
-        if (held.size > 0) return this.listenedBy(held, sockets);
+        if (held.size > 0) {
+          this.idleUntilListen = this.idle.idleMs;
+          return this.listenedBy(held, sockets);
+        }
         if (this.exit && family.length === 0) return undefined;
+        if (otherPort !== undefined && otherPort !== port) {
+          const other = listenSocketsOnPort(otherPort);
+          if (other.length > 0 && holdersOf(other.map((s) => s.inode), family).size > 0) {
+            this.listeningElsewhere = other.map((s) => s.address).join(', ');
+            return undefined;
+          }
+        }
         occupied = sockets.length > 0;
       }
       // Each scan walks the kernel's whole socket table: often at first, then less often, so a
@@ -240,13 +278,47 @@ export class CandidateProcess {
     await this.waitExit(2000);
   }
 
+  /** Reads the bind tracer's log: the bind() calls on `port`, as traced (epoch times). */
+  readBinds(port: number): BindAttempt[] {
+    let text = '';
+    try {
+      text = readFileSync(this.traceLog ?? '', 'utf8');
+    } catch {
+      // No trace: nothing was written (the tracer could not start).
+    }
+    const attempts = bindsOnPort(parseBindTrace(text), port);
+    this.binds = attempts.map((a) => ({
+      pid: a.pid,
+      tMs: round(this.sinceSpawn(a.atEpochMs)),
+      address: bindAddress(a),
+      ok: a.ok,
+      ...(a.errno ? { errno: a.errno } : {}),
+    }));
+    return attempts;
+  }
+
+  /** Milliseconds from the spawn to an epoch time of the tracer's clock. */
+  sinceSpawn(epochMs: number): number {
+    return epochToMonotonic(epochMs) - this.spawnedAt;
+  }
+
   evidence(): ProcessEvidence {
     const gatewayPid = this.listening && this.listening.pid !== this.pid ? { gatewayPid: this.listening.pid } : {};
+    const startup = this.listening
+      ? {
+          startup: {
+            listenMs: round(this.listening.at - this.spawnedAt),
+            ...(this.ready ? { readyMs: round(this.ready.at - this.listening.at), readiness: this.ready.method, readinessDetail: this.ready.detail } : {}),
+          },
+        }
+      : {};
     return {
       role: this.role,
       pid: this.pid,
-      argv: this.argv,
+      argv: [...this.launcher, ...this.argv],
       ...gatewayPid,
+      ...startup,
+      ...(this.binds ? { binds: this.binds } : {}),
       exitCode: this.exit?.code ?? null,
       signal: this.exit?.signal ?? null,
       stdoutTail: this.stdout.last(REPORT_TAIL_CHARS),

@@ -13,12 +13,20 @@ import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
 import { reaperWatch } from './reaper.js';
+import { bindTracer, bindTracerUnavailable, type BindTracer } from '../observe/bind-trace.js';
+import { waitReady, type Readiness } from './readiness.js';
 import { WAITS, type ResolvedOptions } from './options.js';
-import type { PortPool } from './ports.js';
+import { DEFAULT_GATEWAY_PORT, type PortPool } from './ports.js';
 import { now, round } from './time.js';
 
 /** State directories of profiles are named so, in the temp dir. */
 export const PROFILE_DIR_PREFIX = 'glc-state-';
+/** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
+export const RUN_TMP_PREFIX = 'glc-run-';
+/** A check's own scratch directory (trace logs), in the temp dir. */
+export const SCRATCH_DIR_PREFIX = 'glc-scratch-';
+/** Environment variables that name a temp dir; the harness points them at the run's temp dir. */
+const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'];
 
 export interface Profile {
   port: number;
@@ -43,6 +51,8 @@ export interface SpawnOptions {
   launcher?: string[];
   /** Drops `--env` entries that use `{port}` (BIND-2). */
   withoutPortEnv?: boolean;
+  /** Traces the candidate's bind() calls (CONFLICT checks). */
+  trace?: BindTracer;
 }
 
 export class CheckContext {
@@ -60,6 +70,8 @@ export class CheckContext {
   constructor(
     readonly options: ResolvedOptions,
     private readonly pool: PortPool,
+    /** The run's temp dir: every candidate's TMPDIR unless --env sets one. */
+    readonly runTmpDir: string,
   ) {}
 
   /** Milliseconds since the check started. */
@@ -96,6 +108,29 @@ export class CheckContext {
     return ms * Math.max(1, this.options.timeoutMultiplier);
   }
 
+  private scratch: string | undefined;
+
+  /** A directory of the harness's own for this check (trace logs), removed at cleanup. */
+  scratchDir(): string {
+    if (!this.scratch) {
+      this.scratch = mkdtempSync(join(tmpdir(), SCRATCH_DIR_PREFIX));
+      this.stateDirs.push(this.scratch);
+      reaperWatch.dir(this.scratch);
+    }
+    return this.scratch;
+  }
+
+  /** The bind tracer, where this host has one that works (undefined otherwise, with a note). */
+  async bindTracer(): Promise<BindTracer | undefined> {
+    const tracer = await bindTracer();
+    if (!tracer && !this.tracerNoted) {
+      this.tracerNoted = true;
+      this.note(`bind() calls not observed: ${bindTracerUnavailable() ?? 'no tracer'}; fail-fast is judged from spawn and idle time`);
+    }
+    return tracer;
+  }
+  private tracerNoted = false;
+
   /** A new isolated profile: a reserved port and a fresh state directory. */
   async profile(port?: number): Promise<Profile> {
     if (port === undefined) {
@@ -115,48 +150,76 @@ export class CheckContext {
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const template = options.argv ?? this.options.command;
     const env: NodeJS.ProcessEnv = { ...process.env };
+    // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
+    // theirs from the host's) and outlive one start (a build's compile cache warms up once).
+    if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.runTmpDir;
     for (const [key, value] of Object.entries(this.options.env)) {
       if (options.withoutPortEnv && value.includes('{port}')) continue;
       env[key] = fill(value, values);
     }
-    const argv = [...(options.launcher ?? []), ...template.map((word) => fill(word, values))];
-    const candidate = new CandidateProcess({ role, argv, env, cwd: this.options.cwd });
+    const argv = template.map((word) => fill(word, values));
+    const traceLog = options.trace ? join(this.scratchDir(), `binds-${this.candidates.length}.trace`) : undefined;
+    const launcher = [...(options.trace ? options.trace.prefix(traceLog!) : []), ...(options.launcher ?? [])];
+    const candidate = new CandidateProcess({ role, argv, env, cwd: this.options.cwd, launcher, ...(traceLog ? { traceLog } : {}) });
     this.candidates.push(candidate);
     this.event(`spawn ${role}`, `pid ${candidate.pid} on port ${profile.port}`);
     return candidate;
   }
 
   /**
-   * Spawns, waits for LISTEN, then until the gateway serves (answers a request), all within the
-   * startup budget; fails the check when it never listens. Signals are sent only to a serving
-   * gateway: real builds finish their startup (signal handlers included) after the bind.
+   * Spawns and waits for LISTEN (up to the startup ceiling: the budget is BIND-5's criterion, not
+   * this check's), then until the gateway serves (answers a request) and is ready (readiness
+   * protocol). Fails the check when it never listens. Signals, clients and crash signals are sent
+   * only to a ready gateway: real builds finish their startup after the bind.
    */
-  async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<CandidateProcess> {
+  async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<StartedCandidate> {
     const candidate = this.spawn(profile, role, options);
-    const listening = await this.waitListening(candidate, profile.port);
-    if (!listening) {
-      const how = candidate.exit ? `exited (${describeExit(candidate)})` : `was still not listening`;
-      this.fail(`${role} did not listen on port ${profile.port}: it ${how} within the startup budget of ${this.options.startupBudgetMs} ms`);
+    const listening = await this.waitListening(candidate, profile.port, DEFAULT_GATEWAY_PORT);
+    if (candidate.listeningElsewhere) {
+      this.fail(`${role} listens on ${candidate.listeningElsewhere}, not on ${profile.port}: does it honour --port?`, {
+        expected: `LISTEN on 127.0.0.1:${profile.port}`,
+        actual: candidate.listeningElsewhere,
+      });
     }
-    const left = this.options.startupBudgetMs - (listening.at - candidate.spawnedAt);
+    if (!listening) {
+      const how = candidate.exit ? `exited (${describeExit(candidate)})` : `was still not listening after ${this.options.startupCeilingMs} ms`;
+      this.fail(`${role} did not listen on port ${profile.port}: it ${how}${outputHint(candidate)}`);
+    }
+    const spawnToListen = listening.at - candidate.spawnedAt;
+    if (spawnToListen > this.options.startupBudgetMs) {
+      this.note(`${role} listened ${Math.round(spawnToListen)} ms after spawn, over the startup budget of ${this.options.startupBudgetMs} ms (BIND-5)`);
+    }
+    const left = () => this.options.startupCeilingMs - (now() - candidate.spawnedAt);
     const host = candidate.servingHost;
     // Gone for good: the spawned process exited and nothing listens (a daemonising launcher
     // exits while its gateway listens on; a build that probes the port and binds again lives on).
     const gone = () => candidate.exit !== undefined && listenSocketsOnPort(profile.port).length === 0;
-    const answer = await upgradeWithin(profile.port, Math.max(left, this.wait(WAITS.connectMs)), {
-      anyAnswer: true,
-      host,
-      giveUp: () => this.abortSignal.aborted || gone(),
-    });
+    const giveUp = () => this.abortSignal.aborted || gone();
+    // A gateway that never answers HTTP costs what is left of the startup budget, not the ceiling.
+    const answerWithin = Math.max(this.options.startupBudgetMs - spawnToListen, this.wait(WAITS.connectMs));
+    const answer = await upgradeWithin(profile.port, answerWithin, { anyAnswer: true, host, giveUp });
     if (answer.status !== undefined) this.event(`${role} serving`, `upgrade to ${host} answered HTTP ${answer.status}`);
     else if (gone()) this.fail(`${role} exited (${describeExit(candidate)}) after it listened on port ${profile.port}, before it answered a request`);
-    else this.note(`${role} listened but answered no request on ${host} within the startup budget (${answer.error})`);
+    else this.note(`${role} listened but answered no request on ${host} (${answer.error})`);
+    const boundMs = Math.max(WAITS.readyMs, spawnToListen) * Math.max(1, this.options.timeoutMultiplier);
+    candidate.ready = await waitReady(candidate, {
+      ...(this.options.readyRegExp ? { readyPattern: this.options.readyRegExp } : {}),
+      ...(this.options.readyDelayMs !== undefined ? { readyDelayMs: this.options.readyDelayMs } : {}),
+      boundMs: Math.max(0, Math.min(boundMs, left())),
+      answers: answer.status !== undefined,
+      host,
+      port: profile.port,
+      giveUp,
+    });
+    if (gone()) this.fail(`${role} exited (${describeExit(candidate)}) after it listened on port ${profile.port}, before it was ready`);
+    this.event(`${role} ready`, `${Math.round(candidate.ready.at - listening.at)} ms after LISTEN (${candidate.ready.detail})`, candidate.ready.at);
+    if (candidate.ready.method === 'assumed') this.note(`${role}: ${candidate.ready.detail}`);
     candidate.refreshListening(profile.port);
-    return candidate;
+    return candidate as StartedCandidate;
   }
 
-  async waitListening(candidate: CandidateProcess, port: number): Promise<Listening | undefined> {
-    const listening = await candidate.waitListening(port, this.options.startupBudgetMs);
+  async waitListening(candidate: CandidateProcess, port: number, otherPort?: number): Promise<Listening | undefined> {
+    const listening = await candidate.waitListening(port, this.options.startupCeilingMs, otherPort);
     if (listening) {
       const owner = listening.pid === candidate.pid ? '' : ` (gateway process ${listening.pid}, not the spawned pid ${candidate.pid})`;
       this.event(`${candidate.role} listening`, `${listening.sockets.map((s) => s.address).join(', ')}${owner}`, listening.at);
@@ -224,6 +287,15 @@ export class CheckContext {
     this.aborter.abort();
     await Promise.all(this.candidates.map((c) => c.kill()));
   }
+}
+
+/** A started candidate: it listened and was judged ready. */
+export type StartedCandidate = CandidateProcess & { listening: Listening; ready: Readiness };
+
+/** The last line of a candidate's output, as a hint in a failure message. */
+export function outputHint(candidate: CandidateProcess): string {
+  const last = candidate.output().trim().split('\n').filter(Boolean).pop();
+  return last ? `; last output: "${last.trim().slice(0, 200)}"` : '';
 }
 
 export function describeExit(candidate: CandidateProcess): string {

@@ -17,6 +17,12 @@ export interface RunOptions {
   strict?: boolean;
   /** IDs that may fail (a baseline); a listed ID that passes is stale and fails the run. */
   expectedFailures?: string[];
+  /** A started gateway is ready when a line of its output (ANSI stripped) matches this. */
+  readyPattern?: string;
+  /** A started gateway is ready this many ms after LISTEN. */
+  readyDelayMs?: number;
+  /** One unjudged start before the checks, to warm the candidate's caches (default true). */
+  warmup?: boolean;
 }
 
 export interface ResolvedOptions extends RunSettings {
@@ -24,6 +30,8 @@ export interface ResolvedOptions extends RunSettings {
   env: Record<string, string>;
   cwd: string;
   expectedFailures: Set<string>;
+  /** --ready-pattern compiled. */
+  readyRegExp?: RegExp;
 }
 
 export const DEFAULTS = {
@@ -35,6 +43,12 @@ export const DEFAULTS = {
   exitBudgetMs: 5000,
 } as const;
 
+/**
+ * The hard ceiling of every wait for a start or an exit, as a multiple of the startup budget: the
+ * budget is BIND-5's criterion, and a slow but right candidate passes every other check.
+ */
+export const STARTUP_CEILING_FACTOR = 4;
+
 /** Harness-side waits that are not criteria, before the multiplier. */
 export const WAITS = {
   /** A WebSocket handshake or TCP connect to a listening gateway. */
@@ -43,4 +57,6 @@ export const WAITS = {
   clientPatienceMs: 1000,
   /** Before a timed stop: how long to wait for the gateway's event loop to be idle. */
   settleMs: 300,
+  /** The least readiness bound after LISTEN; a candidate that took longer to listen gets as long. */
+  readyMs: 10_000,
 } as const;

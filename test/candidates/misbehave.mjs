@@ -2,13 +2,14 @@
 // A candidate that misbehaves in one way, to prove the harness copes: finishes within its budgets,
 // keeps memory bounded, reports clear evidence, and leaves nothing running.
 //   misbehave.mjs <mode> --port <port> [--marker <text>]
-// Modes: ignore-sigterm, flood, exit-at-once, exit-after-listen, never-binds, respawn, child-holds-port, listen.
+// Modes: ignore-sigterm, flood, exit-at-once, exit-after-listen, never-binds, respawn, child-holds-port, listen,
+// listen-default (ignores --port: listens on 18789).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
 const [mode, ...rest] = process.argv.slice(2);
 const arg = (name) => rest[rest.indexOf(name) + 1];
-const port = Number(arg('--port'));
+const port = mode === 'listen-default' ? 18789 : Number(arg('--port'));
 const self = process.argv[1];
 
 function listen(onListening = () => {}) {
@@ -33,6 +34,7 @@ async function flood(megabytes) {
 
 switch (mode) {
   case 'listen':
+  case 'listen-default':
     listen();
     break;
   case 'ignore-sigterm':

@@ -1,0 +1,87 @@
+/**
+ * How busy a process family is, from the scheduler's own accounting: /proc/<pid>/task/<tid>/schedstat
+ * gives per thread the nanoseconds spent on a CPU and the nanoseconds spent runnable but waiting
+ * for one. Their sum is the time the thread wanted to run. CPU time alone (/proc/<pid>/stat) would
+ * make a gateway starved by a loaded host look idle; the run-queue wait keeps it busy, so
+ * "quiescent" and "waiting" mean the same on an idle and on a loaded machine.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { now } from '../run/time.js';
+
+/** Nanoseconds each live thread of `pid` wanted to run so far, by thread id. */
+function threadDemand(pid: number, into: Map<number, number>): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return;
+  }
+  for (const tid of tids) {
+    try {
+      const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ');
+      into.set(Number(tid), Number(cpu) + Number(wait));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+}
+
+export interface ActivitySample {
+  /** Monotonic time of the sample. */
+  at: number;
+  /** Milliseconds since the previous sample. */
+  intervalMs: number;
+  /** CPU-milliseconds the family ran or wanted to run in the interval. */
+  demandMs: number;
+  /** A thread seen in the previous sample has gone: its share of the interval is unknown. */
+  lostThreads: boolean;
+}
+
+/**
+ * Samples the demand of a changing set of processes. A thread first seen in a sample counts with
+ * everything it did since it started (it started within the interval, or the family grew into it);
+ * a thread that ended since the last sample takes its last interval's demand with it, so such an
+ * interval is flagged (`lostThreads`) rather than taken for quiet.
+ */
+export class ActivityMeter {
+  private last = new Map<number, number>();
+  private lastAt: number | undefined;
+
+  sample(pids: Iterable<number>): ActivitySample | undefined {
+    const at = now();
+    const current = new Map<number, number>();
+    for (const pid of pids) threadDemand(pid, current);
+    let demandNs = 0;
+    for (const [tid, ns] of current) demandNs += ns - (this.last.get(tid) ?? (this.lastAt === undefined ? ns : 0));
+    const lostThreads = [...this.last.keys()].some((tid) => !current.has(tid));
+    const previous = this.lastAt;
+    this.last = current;
+    this.lastAt = at;
+    if (previous === undefined) return undefined;
+    return { at, intervalMs: at - previous, demandMs: Math.max(0, demandNs / 1e6), lostThreads };
+  }
+}
+
+/** A family is quiet in an interval when it wanted less than this share of one CPU. */
+export const QUIET_SHARE = 0.05;
+
+export const isQuiet = (sample: ActivitySample): boolean => !sample.lostThreads && sample.demandMs < QUIET_SHARE * sample.intervalMs;
+
+/**
+ * Idle time: the sum of intervals in which the family was quiet, that is neither running nor
+ * waiting to run. A retry loop's sleeps, a polled file lock and a hang are idle time; loading
+ * code, compiling and a starved process on a busy host are not.
+ */
+export class IdleClock {
+  private readonly meter = new ActivityMeter();
+  idleMs = 0;
+  samples = 0;
+
+  sample(pids: Iterable<number>): void {
+    const sample = this.meter.sample(pids);
+    // An interval in which a thread ended (an exit, a worker finishing) is not judged either way.
+    if (!sample) return;
+    this.samples++;
+    if (isQuiet(sample)) this.idleMs += sample.intervalMs;
+  }
+}

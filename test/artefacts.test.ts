@@ -1,0 +1,66 @@
+/** CRASH-4's places and names: what counts as a lock artefact, how deep it is found, what ties it to a process. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { heldArtefacts, isInside, isLockArtefactName, namedPid, scanArtefacts, tempAndHome } from '../harness/observe/artefacts.js';
+import { sleep } from '../harness/run/time.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'glc-artefacts-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a lock artefact has a lock, lck or pid component in its name', () => {
+  for (const name of ['x.lock', 'gateway.abc123.lock', 'x.lock.sqlite', 'gateway.pid', 'terminal-upload-lock', 'db.lck', 'LOCK', 'run_pid', 'app.pidfile']) {
+    assert.equal(isLockArtefactName(name), true, name);
+  }
+  for (const name of ['openclaw-state-locks-0', 'block.txt', 'rapid.json', 'clock', 'glc-state-x', 'lockers']) {
+    assert.equal(isLockArtefactName(name), false, name);
+  }
+});
+
+test('files and directories are found at depth, up to the depth asked', () => {
+  const deep = join(dir, 'state', 'tmp', 'openclaw-0');
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(deep, 'coordinator.lock.sqlite'), '');
+  mkdirSync(join(dir, '.staging-0', 'terminal-upload-lock'), { recursive: true });
+  writeFileSync(join(dir, 'notes.txt'), 'no lock here');
+  const found = scanArtefacts([{ path: dir, depth: 4 }]);
+  assert.deepEqual([...found.keys()].sort(), [join(dir, '.staging-0', 'terminal-upload-lock'), join(deep, 'coordinator.lock.sqlite')].sort());
+  assert.equal(found.get(join(dir, '.staging-0', 'terminal-upload-lock'))!.directory, true);
+  assert.equal(scanArtefacts([{ path: dir, depth: 3 }]).has(join(deep, 'coordinator.lock.sqlite')), false, 'four levels down');
+  assert.equal(scanArtefacts([{ path: dir, depth: 4 }], (p) => p.endsWith('state')).size, 1, 'a skipped directory is not read');
+});
+
+test('an artefact names a pid in its file name or its content, as a whole number', () => {
+  writeFileSync(join(dir, 'gateway.4242.pid'), '');
+  writeFileSync(join(dir, 'gateway.abc.lock'), JSON.stringify({ pid: 31337, createdAt: 1 }));
+  assert.equal(namedPid(join(dir, 'gateway.4242.pid'), [4242]), 4242);
+  assert.equal(namedPid(join(dir, 'gateway.abc.lock'), [7, 31337]), 31337);
+  assert.equal(namedPid(join(dir, 'gateway.abc.lock'), [3133]), undefined, 'not a prefix of another number');
+  assert.equal(namedPid(join(dir, '.staging-0', 'terminal-upload-lock'), [5]), undefined, 'a directory has no content');
+});
+
+test('lock files held open by a process are seen through /proc/<pid>/fd, with its TMPDIR and HOME', async () => {
+  const held = join(dir, 'held.lock');
+  const child = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(held)}, 'w'); setInterval(() => {}, 1000)`], {
+    stdio: 'ignore',
+    env: { ...process.env, TMPDIR: dir, HOME: '/nonexistent-home' },
+  });
+  try {
+    for (let i = 0; i < 100 && !heldArtefacts([child.pid!]).has(held); i++) await sleep(20);
+    assert.equal(heldArtefacts([child.pid!]).get(held), child.pid);
+    assert.deepEqual(tempAndHome(child.pid!), { tmpdir: dir, home: '/nonexistent-home' });
+    const fd = openSync(join(dir, 'notes.txt'), 'r');
+    assert.equal(heldArtefacts([process.pid]).has(join(dir, 'notes.txt')), false, 'only lock names');
+    closeSync(fd);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('inside means below, not a shared prefix', () => {
+  assert.equal(isInside('/tmp/glc-state-ab/x.lock', '/tmp/glc-state-ab'), true);
+  assert.equal(isInside('/tmp/glc-state-abc/x.lock', '/tmp/glc-state-ab'), false);
+});
