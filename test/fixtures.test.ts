@@ -45,7 +45,11 @@ const SELF_TEST_ARGS = ['--trials', '3', '--concurrency', '2'];
 const PARALLEL_RUNS = 4;
 
 const buildDir = mkdtempSync(join(tmpdir(), 'glc-fixture-build-'));
-process.on('exit', () => rmSync(buildDir, { recursive: true, force: true }));
+/** Where the mutant's --artefacts tmp-held and tmp-pid-named write, in the hard-coded /tmp. */
+const MUTANT_TMP_DIRS = [`/tmp/mutant-gateway-${process.getuid?.() ?? 0}`, `/tmp/mutant-gateway-locks-${process.getuid?.() ?? 0}`];
+process.on('exit', () => {
+  for (const dir of [buildDir, ...MUTANT_TMP_DIRS]) rmSync(dir, { recursive: true, force: true });
+});
 
 function fill(word: string, bin: string | undefined): string {
   return word
