@@ -17,10 +17,10 @@ const bindfail1: Check = {
     for (const errno of INJECTED) {
       const profile = await ctx.profile();
       const candidate = ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
-      const exit = await candidate.waitExit(ctx.options.startupBudgetMs);
+      const exit = await candidate.waitExit(ctx.options.startupCeilingMs);
       const output = candidate.output();
       if (!exit) {
-        problems.push(`with ${errno}: still running after the startup budget of ${ctx.options.startupBudgetMs} ms`);
+        problems.push(`with ${errno}: still running after ${ctx.options.startupCeilingMs} ms`);
       } else {
         ctx.event('candidate exited', describeExit(candidate), exit.at);
         if (exit.code === 0) problems.push(`with ${errno}: exit code 0`);

@@ -46,7 +46,7 @@ async function restartSameProfile(ctx: CheckContext, old: StartedCandidate, prof
   const listening = await ctx.waitListening(restarted, profile.port);
   if (!listening) {
     await restarted.waitExit(0);
-    return [`the same profile did not listen again after ${after} (startup budget ${ctx.options.startupBudgetMs} ms)${restarted.exit ? `; it exited: ${restarted.stderr.last(300).trim() || restarted.stdout.last(300).trim()}` : ''}`];
+    return [`the same profile did not listen again after ${after} (waited up to ${ctx.options.startupCeilingMs} ms)${restarted.exit ? `; it exited: ${restarted.stderr.last(300).trim() || restarted.stdout.last(300).trim()}` : ''}`];
   }
   ctx.measure({ [`restartAfter${after}`]: listening.at - restartAt });
   await restarted.kill();

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Evidence, PortHolder } from '../report.js';
+import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
 import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
@@ -79,9 +79,17 @@ export class CheckContext {
     return round(at - this.startedAt);
   }
 
+  /** Told every timeline event as it is recorded (the engine forwards it: progress, --verbose). */
+  onEvent?: (event: TimelineEvent) => void;
+
   event(event: string, detail?: string, at = now()): void {
-    if (process.env.GLC_TRACE) process.stderr.write(`[trace] ${this.elapsed(at)} ${event} ${detail ?? ""}\n`);
-    this.evidence.timeline.push(detail === undefined ? { tMs: this.elapsed(at), event } : { tMs: this.elapsed(at), event, detail });
+    const entry: TimelineEvent = detail === undefined ? { tMs: this.elapsed(at), event } : { tMs: this.elapsed(at), event, detail };
+    this.evidence.timeline.push(entry);
+    try {
+      this.onEvent?.(entry);
+    } catch {
+      // A listener's failure is no business of the check.
+    }
   }
 
   note(text: string): void {
@@ -125,7 +133,7 @@ export class CheckContext {
     const tracer = await bindTracer();
     if (!tracer && !this.tracerNoted) {
       this.tracerNoted = true;
-      this.note(`bind() calls not observed: ${bindTracerUnavailable() ?? 'no tracer'}; fail-fast is judged from spawn and idle time`);
+      this.note(`bind() calls not observed (${bindTracerUnavailable() ?? 'no tracer'})`);
     }
     return tracer;
   }
@@ -133,8 +141,13 @@ export class CheckContext {
 
   /** A new isolated profile: a reserved port and a fresh state directory. */
   async profile(port?: number): Promise<Profile> {
+    this.assertOpen('profile');
     if (port === undefined) {
       const block = await this.pool.reserve();
+      if (this.aborter.signal.aborted) {
+        block.release();
+        this.assertOpen('profile');
+      }
       this.releases.push(block.release);
       port = block.port;
     }
@@ -145,8 +158,13 @@ export class CheckContext {
     return { port, stateDir };
   }
 
+  /** After abort() (interrupt, watchdog) the check opens nothing more: cleanup may have run. */
+  private assertOpen(what: string): void {
+    if (this.aborter.signal.aborted) throw new Error(`interrupted: no new ${what} is started`);
+  }
+
   spawn(profile: Profile, role: string, options: SpawnOptions = {}): CandidateProcess {
-    if (this.aborter.signal.aborted) throw new Error('interrupted: no new candidate is started');
+    this.assertOpen('candidate');
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const template = options.argv ?? this.options.command;
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -205,7 +223,8 @@ export class CheckContext {
     candidate.ready = await waitReady(candidate, {
       ...(this.options.readyRegExp ? { readyPattern: this.options.readyRegExp } : {}),
       ...(this.options.readyDelayMs !== undefined ? { readyDelayMs: this.options.readyDelayMs } : {}),
-      boundMs: Math.max(0, Math.min(boundMs, left())),
+      // A delay the user chose is waited in full, up to the ceiling; the default bound otherwise.
+      boundMs: Math.max(0, this.options.readyDelayMs !== undefined ? left() : Math.min(boundMs, left())),
       answers: answer.status !== undefined,
       host,
       port: profile.port,
@@ -230,6 +249,7 @@ export class CheckContext {
 
   /** A foreign process's listener: a plain Node server on `host:port`. */
   async occupy(port: number, host: string): Promise<Server> {
+    this.assertOpen('occupier');
     const server = createServer((socket) => socket.destroy());
     this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
@@ -242,6 +262,7 @@ export class CheckContext {
 
   /** Clients held open against `candidate` (on the address it serves). */
   async clients(candidate: CandidateProcess, port: number, count: number, patienceMs = this.wait(WAITS.clientPatienceMs)): Promise<ClientGroup> {
+    this.assertOpen('client');
     const host = candidate.servingHost;
     const group = await ClientGroup.connect(host, port, count, this.wait(WAITS.connectMs), patienceMs);
     this.clientGroups.push(group);

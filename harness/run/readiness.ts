@@ -63,7 +63,7 @@ export async function waitReady(candidate: CandidateProcess, settings: Readiness
   }
 
   if (settings.readyDelayMs !== undefined) {
-    const until = (candidate.listening?.at ?? started) + settings.readyDelayMs;
+    const until = Math.min((candidate.listening?.at ?? started) + settings.readyDelayMs, deadline);
     while (now() < until && !settings.giveUp()) await sleep(Math.min(50, Math.max(1, until - now())));
     return { method: 'delay', at: now(), detail: `--ready-delay ${settings.readyDelayMs} ms after LISTEN` };
   }
