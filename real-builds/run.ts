@@ -5,9 +5,10 @@
  * For each real build (default: every one): install it (cached, real-builds/install.sh), run the
  * harness against its launcher with --strict and its expected-failures.txt, then print a verdict
  * table against that truth and a summary line. Exit 0 only if every harness run exited 0.
+ * REAL_BUILDS_REPORTS=<dir> keeps each build's JSON report as <dir>/<name>.json.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +118,8 @@ async function runBuild(name: string, harnessOptions: string[]): Promise<number>
   } else {
     summary += ', no report written';
   }
+  // REAL_BUILDS_REPORTS=dir keeps every report (the verdict tables in a closing note cite them).
+  if (process.env.REAL_BUILDS_REPORTS && existsSync(reportFile)) copyFileSync(reportFile, join(process.env.REAL_BUILDS_REPORTS, `${name}.json`));
   if (code !== 0 && existsSync(reportFile)) summary += `, report kept at ${reportFile}`;
   else rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`${summary}\n`);

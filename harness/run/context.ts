@@ -131,9 +131,9 @@ export class CheckContext {
   /** The bind tracer, where this host has one that works (undefined otherwise, with a note). */
   async bindTracer(): Promise<BindTracer | undefined> {
     const tracer = await bindTracer();
-    if (!tracer && !this.tracerNoted) {
+    if (!this.tracerNoted) {
       this.tracerNoted = true;
-      this.note(`bind() calls not observed (${bindTracerUnavailable() ?? 'no tracer'})`);
+      this.note(tracer ? `bind() calls observed with ${tracer.method}` : `bind() calls not observed (${bindTracerUnavailable() ?? 'no tracer'})`);
     }
     return tracer;
   }
