@@ -16,7 +16,7 @@ const bindfail1: Check = {
     const problems: string[] = [];
     for (const errno of INJECTED) {
       const profile = await ctx.profile();
-      const candidate = ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
+      const candidate = await ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
       const exit = await candidate.waitExit(ctx.options.startupCeilingMs);
       const output = candidate.output();
       if (!exit) {

@@ -42,7 +42,7 @@ async function killAndInspect(ctx: CheckContext, candidate: StartedCandidate, po
 async function restartSameProfile(ctx: CheckContext, old: StartedCandidate, profile: Profile, after: string): Promise<string[]> {
   await old.kill();
   const restartAt = now();
-  const restarted = ctx.spawn(profile, `restart after ${after}`);
+  const restarted = await ctx.spawn(profile, `restart after ${after}`);
   const listening = await ctx.waitListening(restarted, profile.port);
   if (!listening) {
     await restarted.waitExit(0);

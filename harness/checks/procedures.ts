@@ -93,7 +93,7 @@ export interface ConflictObservation {
  */
 export async function observeConflict(ctx: CheckContext, profile: Profile, role: string, path: ConflictPath, patienceMs = ctx.options.startupCeilingMs): Promise<ConflictObservation> {
   const tracer = await ctx.bindTracer();
-  const candidate = ctx.spawn(profile, role, tracer ? { trace: tracer } : {});
+  const candidate = await ctx.spawn(profile, role, tracer ? { trace: tracer } : {});
   const listening = await candidate.waitListening(profile.port, patienceMs);
   const exit = listening ? undefined : await candidate.waitExit(0);
   const listenedOn = listening?.sockets.map((s) => s.address).join(', ');

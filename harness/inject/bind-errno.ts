@@ -4,13 +4,9 @@
  * inet binds of the port under test (seccomp user notification reads each bind's sockaddr), so a
  * gateway's listen(0) probe, side ports and IPC sockets work as they would without it.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { $ } from 'zx';
-import { packagePath } from '../paths.js';
+import { buildNative, firstLine } from '../run/native.js';
 
 export type InjectedErrno = 'EACCES' | 'EADDRNOTAVAIL';
 
@@ -23,30 +19,9 @@ export interface Injector {
 /** Set to a file path in the candidate's env: the launcher appends a line per injected failure. */
 export const BIND_ERRNO_LOG_ENV = 'BIND_ERRNO_LOG';
 
-const SOURCE = packagePath('harness/native/bind-errno.c');
-
-function cacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'gateway-lock-conformance');
-}
-
-let built: Promise<string> | undefined;
-
 /** Compiles the launcher once per source version; resolves with its path. */
 export function buildLauncher(): Promise<string> {
-  return (built ??= (async () => {
-    const source = readFileSync(SOURCE);
-    const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-    const dir = cacheDir();
-    const binary = join(dir, `bind-errno-${hash}`);
-    if (existsSync(binary)) return binary;
-    mkdirSync(dir, { recursive: true });
-    const compiler = process.env.CC || 'cc';
-    const partial = `${binary}.${process.pid}.tmp`;
-    await $({ quiet: true })`${compiler} -O2 -o ${partial} ${SOURCE}`;
-    renameSync(partial, binary);
-    return binary;
-  })());
+  return buildNative('bind-errno');
 }
 
 /** The seccomp launcher, proven to work on this machine; the reason as an Error otherwise. */
@@ -55,7 +30,6 @@ export async function seccompInjector(): Promise<Injector> {
   try {
     binary = await buildLauncher();
   } catch (error) {
-    built = undefined;
     throw new Error(`the seccomp launcher could not be compiled (${firstLine(error)})`);
   }
   // The check binds 127.0.0.1:0 (must pass through) and 127.0.0.1:port, [::1]:port (must fail):
@@ -83,9 +57,4 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error);
-  return text.trim().split('\n')[0] ?? 'unknown error';
 }

@@ -22,6 +22,8 @@ export interface ProcessInfo {
   pid: number;
   ppid: number;
   pgid: number;
+  /** Session id: a process that called setsid() (a daemon) has its own. */
+  session: number;
   state: string;
   /** Clock ticks since boot: (pid, startTime) identifies a process across pid reuse. */
   startTime: number;
@@ -156,6 +158,7 @@ export function readProcess(pid: number): ProcessInfo | undefined {
     state: fields[0]!,
     ppid: Number(fields[1]),
     pgid: Number(fields[2]),
+    session: Number(fields[3]),
     startTime: Number(fields[19]),
   };
 }

@@ -1,9 +1,15 @@
 /**
  * One spawned candidate: started from its argv (never through a shell) in its own process group,
  * core dumps off, output captured within bounds, its whole family tracked so it can be ended.
+ *
+ * Contained (contain.ts), the process Node spawns is the containment launcher, which forks the
+ * command: `pid` is the command's (as the launcher reports it), the exit is the command's (from
+ * the launcher's status line), and the launcher itself appears nowhere, as prlimit does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 import {
   allProcesses,
   holdersOf,
@@ -20,6 +26,7 @@ import { IdleClock } from '../observe/activity.js';
 import { OutputBuffer } from './output.js';
 import type { Readiness } from './readiness.js';
 import { reaperWatch } from './reaper.js';
+import { cgroupMembers, endCgroup } from './contain.js';
 import { now, round, sleep, within } from './time.js';
 
 export interface ExitInfo {
@@ -49,6 +56,8 @@ export interface SpawnRequest {
   launcher?: string[];
   /** The file a bind tracer in `launcher` writes to. */
   traceLog?: string;
+  /** The containment launcher and this candidate's empty cgroup; without it, no containment. */
+  containment?: { binary: string; cgroup?: string };
 }
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
@@ -59,6 +68,12 @@ const CONNECT_PROBE_MS = 200;
 const EXIT_POLL_MS = 1;
 const REPORT_TAIL_CHARS = 4096;
 const OUTPUT_DRAIN_MS = 1000;
+/** The fd on which the containment launcher reports (the first after stdio). */
+const REPORT_FD = 3;
+/** A launcher left with no descendant exits at once; this bounds the wait for a stuck one. */
+const LAUNCHER_EXIT_MS = 2000;
+/** Signal numbers to names, for the launcher's "signal <n>" line. */
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 export class CandidateProcess {
   readonly role: string;
@@ -84,56 +99,139 @@ export class CandidateProcess {
   private readonly child: ChildProcess;
   /** Every process ever seen in the family: pid -> start time (guards against pid reuse). */
   private readonly known = new Map<number, number>();
+  /** Whether the containment launcher runs in front of the command. */
+  readonly contained: boolean;
+  /** The command's pid, as the launcher reported it (contained), else the spawned pid. */
+  private commandPid = -1;
+  /** The cgroup made for this candidate (removed by kill()), and whether the launcher joined it. */
+  private cgroup: string | undefined;
+  private cgroupJoined = false;
+  /** Set once the process Node spawned (the launcher, when contained) has exited. */
+  private spawnedExit: ExitInfo | undefined;
+  /** Resolves once `pid` is known (the launcher forked the command), or the spawn failed. */
+  readonly started: Promise<void>;
+  /** The exit of the process Node spawned: the launcher, when contained. */
+  private readonly spawnedExited: Promise<ExitInfo>;
 
   constructor(request: SpawnRequest) {
     this.role = request.role;
     this.argv = request.argv;
     this.launcher = request.launcher ?? [];
     this.traceLog = request.traceLog;
-    const full = [...this.launcher, ...request.argv];
+    const contain = request.containment;
+    this.contained = contain !== undefined;
+    this.cgroup = contain?.cgroup;
+    const containWords = contain
+      ? [contain.binary, '--report', String(REPORT_FD), '--parent', String(process.pid), ...(contain.cgroup ? ['--cgroup', contain.cgroup] : []), '--']
+      : [];
+    const full = [...containWords, ...this.launcher, ...request.argv];
     const [file, ...args] = PRLIMIT ? [PRLIMIT, '--core=0', '--', ...full] : full;
     this.spawnedAt = now();
+    // The launcher's PR_SET_PDEATHSIG fires when the thread that spawned it ends: this one,
+    // Node's main thread here (spawn forks from the calling thread), which lives as the harness.
     this.child = spawn(file!, args, {
       cwd: request.cwd,
       env: request.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(contain ? (['pipe'] as const) : [])],
     });
     this.child.stdout!.on('data', (data: Buffer) => this.stdout.push(data));
     this.child.stderr!.on('data', (data: Buffer) => this.stderr.push(data));
-    this.outputClosed = new Promise((resolve) => this.child.once('close', () => resolve()));
+    // The candidate's output ends when its processes close the pipes; the launcher holds none.
+    this.outputClosed = Promise.all([this.child.stdout!, this.child.stderr!].map((s) => new Promise((resolve) => s.once('close', resolve)))).then(() => {});
+    this.spawnedExited = new Promise((resolve) => {
+      this.child.once('error', (error) => resolve((this.spawnedExit = { code: null, signal: null, at: now(), spawnError: error.message })));
+      this.child.once('exit', (code, signal) => resolve((this.spawnedExit = { code, signal, at: now() })));
+    });
+    const reports = contain ? (this.child.stdio[REPORT_FD] as Readable) : undefined;
+    // The launcher's lines have all been read once its report pipe is closed (it exited).
+    const reportsEnded = reports ? new Promise<void>((resolve) => reports.once('close', () => resolve())) : Promise.resolve();
+    let onPid: () => void = () => {};
+    this.started = new Promise<void>((resolve) => (onPid = resolve));
     this.exited = new Promise((resolve) => {
-      this.child.once('error', (error) => {
-        this.exit ??= { code: null, signal: null, at: now(), spawnError: error.message };
+      const settle = (exit: ExitInfo) => {
+        this.exit ??= exit;
+        onPid();
         resolve(this.exit);
-      });
-      this.child.once('exit', (code, signal) => {
-        this.exit ??= { code, signal, at: now() };
-        resolve(this.exit);
+      };
+      if (reports) {
+        let buffered = '';
+        reports.setEncoding('latin1').on('data', (text: string) => {
+          buffered += text;
+          for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+            const line = buffered.slice(0, end);
+            buffered = buffered.slice(end + 1);
+            const [word, value] = line.split(' ', 2);
+            if (word === 'pid') {
+              this.commandPid = Number(value);
+              this.remember(this.commandPid);
+              onPid();
+            } else if (word === 'cgroup') this.cgroupJoined = value === 'ok';
+            else if (word === 'exit') settle({ code: Number(value), signal: null, at: now() });
+            else if (word === 'signal') settle({ code: null, signal: SIGNAL_NAMES.get(Number(value)) ?? null, at: now() });
+          }
+        });
+        reports.on('error', () => {}); // the launcher died: its exit says the rest
+      }
+      // Contained, the launcher's own exit stands in only when it said nothing (it was killed,
+      // or never got to fork): read its last lines first, they can arrive after the exit event.
+      void this.spawnedExited.then(async (exit) => {
+        await within(reportsEnded, OUTPUT_DRAIN_MS);
+        settle(exit);
       });
     });
-    if (this.pid > 0) {
-      reaperWatch.group(this.pid);
-      this.remember();
+    if (this.child.pid) {
+      reaperWatch.group(this.child.pid);
+      if (contain) {
+        const info = readProcess(this.child.pid);
+        if (info) reaperWatch.tree(this.child.pid, info.startTime);
+      } else {
+        this.commandPid = this.child.pid;
+        this.remember(this.child.pid);
+        onPid();
+      }
     }
   }
 
+  /** The spawned process: the candidate's command (never the launcher); -1 before it runs. */
   get pid(): number {
+    return this.commandPid;
+  }
+
+  /** The process group (and session) of the candidate: led by the process Node spawned. */
+  private get groupPid(): number {
     return this.child.pid ?? -1;
   }
 
-  /** Living processes of the candidate: its process group and every descendant of the spawned pid. */
+  /** The session the candidate started in; a process in another one left it (setsid). */
+  get session(): number {
+    return this.groupPid;
+  }
+
+  /**
+   * Living processes of the candidate: its process group, every descendant of the spawned pid
+   * (with the launcher a subreaper, that includes orphans re-parented in other sessions) and
+   * every member of its cgroup; never the launcher itself.
+   */
   family(): number[] {
-    if (this.pid <= 0) return [];
-    const members = processFamily(this.pid, this.pid, allProcesses());
-    for (const p of members) if (!this.known.has(p.pid)) this.known.set(p.pid, p.startTime);
+    if (this.groupPid <= 0) return [];
+    const snapshot = allProcesses();
+    const members = processFamily(this.groupPid, this.groupPid, snapshot).map((p) => [p.pid, p.startTime] as const);
+    if (this.cgroup && this.cgroupJoined) {
+      const byPid = new Map(snapshot.map((p) => [p.pid, p.startTime]));
+      for (const pid of cgroupMembers(this.cgroup)) {
+        const start = byPid.get(pid) ?? readProcess(pid)?.startTime;
+        if (start !== undefined) members.push([pid, start]);
+      }
+    }
+    for (const [pid, start] of members) if (!this.known.has(pid) && !(this.contained && pid === this.groupPid)) this.known.set(pid, start);
     const living = [...this.known].filter(([pid, start]) => isAlive(pid, start)).map(([pid]) => pid);
     return living;
   }
 
-  private remember(): void {
-    const info = readProcess(this.pid);
-    if (info) this.known.set(this.pid, info.startTime);
+  private remember(pid: number): void {
+    const info = readProcess(pid);
+    if (info) this.known.set(pid, info.startTime);
   }
 
   /** Set when the wait for LISTEN ended because the candidate listens on the watched other port. */
@@ -263,19 +361,45 @@ export class CandidateProcess {
     return exit;
   }
 
-  /** SIGKILLs the process group and every known descendant until none is left. */
+  /**
+   * SIGKILLs every process of the family until none is left, then (contained) waits for the
+   * launcher, which exits once it has reaped the last one, and empties and removes the cgroup.
+   * Contained, the group is not killed as a whole: the launcher is in it and must outlive its
+   * descendants, or orphans would be re-parented to init, out of the family.
+   */
   async kill(): Promise<void> {
-    if (this.pid <= 0) return;
+    const group = this.groupPid;
+    if (group <= 0) return;
     const deadline = now() + 5000;
     let family = this.family();
     while (family.length > 0 && now() < deadline) {
-      trySignal(-this.pid, 'SIGKILL');
+      if (!this.contained) trySignal(-group, 'SIGKILL');
       for (const pid of family) trySignal(pid, 'SIGKILL');
       await sleep(5);
       family = this.family();
     }
-    if (family.length === 0) reaperWatch.groupEnded(this.pid);
+    let launcherGone = true;
+    if (this.contained && !(await within(this.spawnedExited, family.length === 0 ? LAUNCHER_EXIT_MS : 0))) {
+      trySignal(-group, 'SIGKILL');
+      launcherGone = (await within(this.spawnedExited, LAUNCHER_EXIT_MS)) !== undefined;
+    }
+    const cgroupGone = this.cgroup ? await endCgroup(this.cgroup) : true;
+    if (cgroupGone && this.cgroup) this.cgroup = undefined;
+    if (family.length === 0 && launcherGone && cgroupGone) {
+      reaperWatch.groupEnded(group);
+      if (this.contained) reaperWatch.treeEnded(group);
+    }
     await this.waitExit(2000);
+  }
+
+  /**
+   * Pids still alive of the candidate (for the check after cleanup), the launcher included: it
+   * lives only while something below it does.
+   */
+  survivors(): number[] {
+    const left = this.family();
+    if (this.contained && this.groupPid > 0 && !this.spawnedExit && isAlive(this.groupPid)) left.push(this.groupPid);
+    return left;
   }
 
   /** Reads the bind tracer's log: the bind() calls on `port`, as traced (epoch times). */

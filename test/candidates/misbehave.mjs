@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 // A candidate that misbehaves in one way, to prove the harness copes: finishes within its budgets,
 // keeps memory bounded, reports clear evidence, and leaves nothing running.
-//   misbehave.mjs <mode> --port <port> [--marker <text>]
-// Modes: ignore-sigterm, flood, exit-at-once, exit-after-listen, never-binds, respawn, child-holds-port, listen,
-// listen-default (ignores --port: listens on 18789).
+//   misbehave.mjs <mode> --port <port> [--marker <text>] [--exit-code <n>] [--listen-delay <ms>]
+// Modes: ignore-sigterm, flood, exit-at-once (with --exit-code), exit-by-signal (SIGTERMs itself),
+// exit-after-listen, never-binds, respawn, child-holds-port, listen,
+// listen-default (ignores --port: listens on 18789),
+// daemonize (starts a copy of itself in a new session that listens, after --listen-delay; exits 0),
+// daemonize-ignore-sigterm (double fork: a new session, then a grandchild that is no session
+// leader, listens and ignores SIGTERM; the first two exit 0),
+// litter-tmp (listens correctly, and writes a new x.lock into /tmp/<marker>/ every 50 ms: a
+// neighbour on a shared host that no other run's CRASH-4 may blame on its candidate).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -11,6 +17,8 @@ const [mode, ...rest] = process.argv.slice(2);
 const arg = (name) => rest[rest.indexOf(name) + 1];
 const port = mode === 'listen-default' ? 18789 : Number(arg('--port'));
 const self = process.argv[1];
+// Options after the mode go to the copies a mode starts (the marker finds every one of them).
+const copy = (childMode, options) => spawn(process.execPath, [self, childMode, ...rest], options);
 
 function listen(onListening = () => {}) {
   const server = createServer((socket) => socket.end());
@@ -33,6 +41,15 @@ async function flood(megabytes) {
 }
 
 switch (mode) {
+  case 'litter-tmp': {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = `/tmp/${arg('--marker')}`;
+    mkdirSync(dir, { recursive: true });
+    let n = 0;
+    setInterval(() => writeFileSync(`${dir}/n${n++}.lock`, 'held by nobody\n'), 50);
+    listen();
+    break;
+  }
   case 'listen':
   case 'listen-default':
     listen();
@@ -48,7 +65,37 @@ switch (mode) {
     break;
   case 'exit-at-once':
     console.error('exiting at once');
+    process.exit(rest.includes('--exit-code') ? Number(arg('--exit-code')) : 0);
+    break;
+  case 'exit-by-signal':
+    console.error('killing myself with SIGTERM');
+    process.kill(process.pid, 'SIGTERM');
+    break;
+  case 'daemonize':
+    // detached: setsid() in the child, a session and group of its own; unref: we exit at once.
+    copy('daemon', { detached: true, stdio: 'ignore' }).unref();
+    console.error('daemonized');
     process.exit(0);
+    break;
+  case 'daemonize-ignore-sigterm':
+    copy('daemon-intermediate', { detached: true, stdio: 'ignore' }).unref();
+    console.error('daemonized');
+    process.exit(0);
+    break;
+  case 'daemon-intermediate':
+    // The second fork of the classic double fork: the daemon is no session leader.
+    copy('daemon-ignore-sigterm', { stdio: 'ignore' }).unref();
+    process.exit(0);
+    break;
+  case 'daemon':
+  case 'daemon-ignore-sigterm':
+    setTimeout(() => {
+      listen();
+      if (mode === 'daemon-ignore-sigterm') {
+        process.removeAllListeners('SIGTERM');
+        process.on('SIGTERM', () => {});
+      }
+    }, Number(rest.includes('--listen-delay') ? arg('--listen-delay') : 0));
     break;
   case 'exit-after-listen':
     listen(() => setTimeout(() => {
