@@ -10,10 +10,23 @@ export interface CliRequest {
   reporter: ReporterName;
   jsonFile?: string;
   junitFile?: string;
+  /** --verbose: every check's timeline events on stderr as they happen. */
+  verbose: boolean;
   action: 'run' | 'list' | 'help' | 'version';
 }
 
-const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+/**
+ * IDs or globs, comma-separated, the flag repeatable. A value with no ID in it (`--only ''`,
+ * `--only ,`: an empty shell variable) is a usage error, never "no restriction".
+ */
+function idList(flag: string, values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  return values.flatMap((value) => {
+    const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+    if (items.length === 0) throw new UsageError(`${flag} takes check IDs or globs (e.g. ${flag} BIND-1,CRASH-*), got '${value}'`);
+    return items;
+  });
+}
 
 function number(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -55,6 +68,9 @@ export function parseCommandLine(argv: string[]): CliRequest {
         list: { type: 'boolean' },
         only: { type: 'string', multiple: true },
         skip: { type: 'string', multiple: true },
+        require: { type: 'string', multiple: true },
+        'fail-on-skip': { type: 'boolean' },
+        verbose: { type: 'boolean' },
         trials: { type: 'string' },
         concurrency: { type: 'string' },
         'timeout-multiplier': { type: 'string' },
@@ -81,11 +97,22 @@ export function parseCommandLine(argv: string[]): CliRequest {
   const reporter = (values.reporter ?? 'spec') as ReporterName;
   if (!REPORTERS.includes(reporter)) throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, got '${values.reporter}'`);
   const action = values.help ? 'help' : values.version ? 'version' : values.list ? 'list' : 'run';
+  if (action === 'run' && split >= 0) {
+    if (command.length === 0) {
+      throw new UsageError(`nothing after '--': give the gateway command (-- my-gateway --port {port}); leave out '--' to test the bundled reference gateway`);
+    }
+    if (command[0]!.trim() === '') throw new UsageError(`the gateway command after '--' is empty (an unset variable?): '${command[0]}'`);
+  }
+  for (const [flag, file] of [['--json', values.json], ['--junit', values.junit]] as const) {
+    if (file === '') throw new UsageError(`${flag} takes a file name, got ''`);
+  }
   const run: RunOptions = {
     command,
     env: parseEnv(values.env),
-    only: list(values.only),
-    skip: list(values.skip),
+    only: idList('--only', values.only),
+    skip: idList('--skip', values.skip),
+    require: idList('--require', values.require),
+    failOnSkip: values['fail-on-skip'] ?? false,
     trials: number('--trials', values.trials),
     concurrency: number('--concurrency', values.concurrency),
     timeoutMultiplier: number('--timeout-multiplier', values['timeout-multiplier']),
@@ -98,6 +125,13 @@ export function parseCommandLine(argv: string[]): CliRequest {
     ...(values['no-warmup'] ? { warmup: false } : {}),
     ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
   };
-  return { run, reporter, action, ...(values.json ? { jsonFile: values.json } : {}), ...(values.junit ? { junitFile: values.junit } : {}) };
+  return {
+    run,
+    reporter,
+    action,
+    verbose: values.verbose ?? false,
+    ...(values.json !== undefined ? { jsonFile: values.json } : {}),
+    ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+  };
 }
 

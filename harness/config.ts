@@ -98,9 +98,23 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
     exitBudgetMs: positiveNumber('--exit-budget', input.exitBudgetMs, DEFAULTS.exitBudgetMs, false),
     strict: input.strict ?? false,
     expectedFailures,
+    required: new Set(),
+    failOnSkip: input.failOnSkip ?? false,
     warmup: input.warmup ?? true,
     ...(readyRegExp ? { readyPattern: input.readyPattern!, readyRegExp } : {}),
     ...(input.readyDelayMs !== undefined ? { readyDelayMs: input.readyDelayMs } : {}),
   };
-  return { options, checks: select(input.only, input.skip) };
+  const checks = select(input.only, input.skip);
+  options.required = requiredIds(input.require, checks);
+  return { options, checks };
+}
+
+/** --require patterns as IDs; each must match a requirement that the selection runs. */
+function requiredIds(patterns: string[] | undefined, checks: Check[]): Set<string> {
+  if (!patterns || patterns.length === 0) return new Set();
+  const { ids, unmatched } = matchIds(patterns);
+  if (unmatched.length > 0) throw new UsageError(`--require matches no requirement: ${unmatched.join(', ')}`);
+  const unselected = ids.filter((id) => !checks.some((c) => c.id === id));
+  if (unselected.length > 0) throw new UsageError(`--require names checks the selection leaves out: ${unselected.join(', ')}`);
+  return new Set(ids);
 }

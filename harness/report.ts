@@ -100,16 +100,50 @@ export interface RunSettings {
   readyPattern?: string;
   readyDelayMs?: number;
   warmup: boolean;
+  /** --require: IDs that must run; a skip of one is a counted failure (outcome `fail`). */
+  require?: string[];
+  /** --fail-on-skip: a skipped MUST (with --strict, any skipped check) is a counted failure. */
+  failOnSkip?: boolean;
 }
 
+/**
+ * The counts. `passed`, `failed`, `warnings`, `expectedFailures`, `staleExpectedFailures` (stale
+ * entries), `skip` (skipped) and `error` (errors) count outcomes: they add up to `total`, and
+ * every reporter prints these seven. `pass` and `fail` count statuses (a tolerated failure has
+ * status `fail`; a stale entry has status `pass`).
+ */
 export interface Summary {
   total: number;
+  /** Status pass. */
   pass: number;
+  /** Status fail: counted and tolerated failures alike. */
   fail: number;
+  /** Outcome skip (a skip that --require or --fail-on-skip counts is in `failed`). */
   skip: number;
+  /** Outcome (and status) error. */
   error: number;
+  /** Outcome expected-failure: a baselined failure, tolerated. */
   expectedFailures: number;
+  /** Outcome stale-expected-failure ("stale entries"): a baselined check that passed. */
   staleExpectedFailures: number;
+  /** Outcome pass. */
+  passed: number;
+  /** Outcome fail: the failures that fail the run. */
+  failed: number;
+  /** Outcome should-failure: a failed SHOULD without --strict, tolerated. */
+  warnings: number;
+  /** IDs of the MUST checks that did not run (outcome skip, or fail through --require/--fail-on-skip). */
+  mustNotRun: string[];
+}
+
+/** Present when the run was interrupted (Ctrl-C, SIGTERM): the report holds what ran. */
+export interface Interruption {
+  /** The signal, e.g. SIGINT, when one ended the run. */
+  signal?: string;
+  /** Checks that were running: each is in `checks` with status error. */
+  running: string[];
+  /** Selected checks that never started: absent from `checks`. */
+  notStarted: string[];
 }
 
 /** The unjudged warm-up start before the checks. */
@@ -142,5 +176,6 @@ export interface Report {
   conformant: boolean;
   exitCode: 0 | 1 | 2;
   summary: Summary;
+  interrupted?: Interruption;
   checks: CheckResult[];
 }

@@ -1,12 +1,14 @@
 /** CRASH-4's places and names: what counts as a lock artefact, how deep it is found, what ties it to a process. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heldArtefacts, isInside, isLockArtefactName, namedPid, scanArtefacts, tempAndHome } from '../harness/observe/artefacts.js';
+import type { Report } from '../harness/report.js';
 import { sleep } from '../harness/run/time.js';
+import { MISBEHAVE, REFERENCE, killLeftovers, runCli, uniqueMarker } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glc-artefacts-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,4 +65,25 @@ test('lock files held open by a process are seen through /proc/<pid>/fd, with it
 test('inside means below, not a shared prefix', () => {
   assert.equal(isInside('/tmp/glc-state-ab/x.lock', '/tmp/glc-state-ab'), true);
   assert.equal(isInside('/tmp/glc-state-abc/x.lock', '/tmp/glc-state-ab'), false);
+});
+
+test('two harness runs side by side: the good candidate passes CRASH-4 while the other run litters /tmp with lock files', async (t) => {
+  const marker = uniqueMarker('litter');
+  const litter = `/tmp/${marker}`;
+  t.after(() => {
+    killLeftovers(marker);
+    rmSync(litter, { recursive: true, force: true });
+  });
+  const json = join(dir, 'good.json');
+  // The litterer's run starts first and keeps writing for the whole of the good run's CRASH-4.
+  const neighbour = runCli(['--no-warmup', '--only', 'CRASH-4,SHUTDOWN-1', '--trials', '5', '--', process.execPath, MISBEHAVE, 'litter-tmp', '--port', '{port}', '--marker', marker], { timeoutMs: 180_000 });
+  for (let i = 0; i < 200 && !existsSync(litter); i++) await sleep(50);
+  assert.ok(existsSync(litter), 'the neighbour writes into /tmp');
+  const good = await runCli(['--no-warmup', '--only', 'CRASH-4', '--json', json, '--', process.execPath, REFERENCE, '--port', '{port}'], { timeoutMs: 180_000 });
+  const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+  const crash4 = report.checks[0]!;
+  assert.equal(crash4.status, 'pass', crash4.message);
+  assert.equal(good.code, 0, good.stderr);
+  assert.ok(crash4.evidence.notes.some((n) => n.includes(litter)), `the neighbour's files are a note: ${crash4.evidence.notes.join('\n')}`);
+  await neighbour;
 });

@@ -53,7 +53,8 @@ describe('the reference gateway passes every check', () => {
 
   test('human output: a line per check and the verdict', () => {
     for (const r of CATALOGUE.requirements) assert.match(run.stdout, new RegExp(`^(PASS|SKIP)\\s+${r.id}\\s`, 'm'));
-    assert.match(run.stdout, /^CONFORMANT: \d+ passed, 0 failed/m);
+    assert.match(run.stdout, /^Testing the bundled reference gateway \(.*\): all \d+ checks, /, 'the first line names the candidate and the selection');
+    assert.match(run.stdout, /^CONFORMANT(, 1 MUST not run: BIND-2)?\n\d+ passed, 0 failed, 0 warnings, 0 expected failures, 0 stale entries, \d skipped, 0 errors in /m);
     assert.doesNotMatch(run.stdout, /\u001b\[/, 'no colour when not a TTY');
   });
 
@@ -62,8 +63,9 @@ describe('the reference gateway passes every check', () => {
     assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
     assert.equal(xml.match(/<testcase /g)?.length, CATALOGUE.requirements.length);
     assert.doesNotMatch(xml, /<failure/);
-    assert.equal(xml.match(/<testsuite /g)?.length, 1);
-    assert.equal(xml.match(/<\/testsuite>/g)?.length, 1);
+    // One <testsuite> per catalogue section.
+    assert.equal(xml.match(/<testsuite /g)?.length, CATALOGUE.sections.length);
+    assert.equal(xml.match(/<\/testsuite>/g)?.length, CATALOGUE.sections.length);
   });
 });
 
@@ -73,13 +75,14 @@ describe('reporters and baselines on a small selection', () => {
   test('TAP 14: version line, a point per check, plan', async () => {
     const run = await runCli([...only, '--reporter', 'tap']);
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^TAP version 14\nok 1 - BIND-1 \(MUST\)[^\n]*\nok 2 - CONFLICT-4 \(SHOULD\)[^\n]*\n1\.\.2\n/);
+    assert.match(run.stdout, /^TAP version 14\nok 1 - BIND-1 \(MUST\)[^\n]*\nok 2 - CONFLICT-4 \(SHOULD\)[^\n]*\n1\.\.2\n# 2 passed, 0 failed, /);
+    assert.match(run.stderr, /^Testing the bundled reference gateway .*: 2 of \d+ checks: BIND-1, CONFLICT-4, /, 'the first line goes to stderr: TAP owns stdout');
   });
 
   test('Markdown: a table row per check', async () => {
     const run = await runCli([...only, '--reporter', 'markdown']);
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^# Gateway lock conformance: conformant/);
+    assert.match(run.stdout, /^# Gateway lock conformance: CONFORMANT\n/);
     assert.match(run.stdout, /^\| BIND-1 \| MUST \| PASS \|/m);
     assert.match(run.stdout, /^\| CONFLICT-4 \| SHOULD \| PASS \|/m);
   });
@@ -87,7 +90,9 @@ describe('reporters and baselines on a small selection', () => {
   test('--reporter json prints the report on stdout', async () => {
     const run = await runCli([...only, '--reporter', 'json']);
     const report = JSON.parse(run.stdout) as Report;
+    assert.match(run.stderr, /^Testing /, 'the first line goes to stderr: JSON owns stdout');
     assert.deepEqual(report.options.selected, ['BIND-1', 'CONFLICT-4']);
+    assert.deepEqual([report.summary.passed, report.summary.failed, report.summary.warnings, report.summary.mustNotRun], [2, 0, 0, []]);
     assert.equal(validator()(report), true);
   });
 
@@ -118,13 +123,31 @@ describe('bad input: one line on stderr, exit 2', () => {
     ['missing baseline file', ['--expected-failures', '/nonexistent/baseline'], /cannot read --expected-failures/],
     ['positional without --', ['my-gateway'], /put the gateway command after '--'/],
     ['bad cwd', ['--cwd', '/nonexistent-dir'], /--cwd is not a directory/],
+    // Input that would turn a red run green: an empty variable is no selection and no command.
+    ['--only with an empty value', ['--only', ''], /--only takes check IDs or globs \(e\.g\. --only BIND-1,CRASH-\*\), got ''$/],
+    ['--only with only a comma', ['--only', ','], /--only takes check IDs or globs .*, got ','$/],
+    ['--skip with an empty value', ['--skip', ''], /--skip takes check IDs or globs .*, got ''$/],
+    ['--require with an empty value', ['--require', ' '], /--require takes check IDs or globs .*, got ' '$/],
+    ['nothing after --', ['--only', 'BIND-1', '--'], /nothing after '--': give the gateway command .*; leave out '--' to test the bundled reference gateway$/],
+    ['an empty command after --', ['--', '', '--port', '{port}'], /the gateway command after '--' is empty/],
+    ['--require a check not selected', ['--only', 'BIND-1', '--require', 'BIND-2'], /--require names checks the selection leaves out: BIND-2$/],
+    ['--require an unknown check', ['--require', 'NOPE-1'], /--require matches no requirement: NOPE-1$/],
+    // Report files are checked (and created) before the first check, not after the run.
+    ['--json in a missing directory', ['--json', '/nonexistent-dir/report.json'], /--json \/nonexistent-dir\/report\.json: directory \/nonexistent-dir does not exist$/],
+    ['--junit that is a directory', ['--junit', tmpdir()], /--junit .* is a directory$/],
+    ['--json under a file', ['--json', `${join(ROOT, 'README.md')}/report.json`], /README\.md is not a directory$/],
+    ['--json that cannot be created', ['--json', '/proc/glc-report.json'], /cannot write --json \/proc\/glc-report\.json: ENOENT$/],
+    ['--json with an empty name', ['--json', ''], /--json takes a file name, got ''$/],
+    ['--json and --junit on one file', ['--json', join(work, 'same.out'), '--junit', join(work, 'same.out')], /--json and --junit name the same file/],
   ];
   for (const [name, args, message] of cases) {
     test(name, async () => {
       const run = await runCli(args, { timeoutMs: 30_000 });
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, message);
+      assert.match(run.stderr.trimEnd(), message);
       assert.equal(run.stderr.trim().split('\n').length, 1, `one line: ${run.stderr}`);
+      assert.match(run.stderr, /^gateway-lock-conformance: /);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
       assert.equal(run.stdout, '');
     });
   }

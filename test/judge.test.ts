@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { closestLine, findBindFailure, findLockMessage, findTypedLine, lockMessage, markDifference } from '../harness/judge/messages.js';
-import { outcomeOf, verdict } from '../harness/judge/verdict.js';
+import { closestLine, findBindFailure, findLockMessage, findTypedLine, hasDifferenceMark, lockMessage, markDifference } from '../harness/judge/messages.js';
+import { outcomeOf, summarize, verdict } from '../harness/judge/verdict.js';
 
 describe('message matching', () => {
   test('finds the lock message inside a wrapped, decorated line', () => {
@@ -34,15 +34,41 @@ describe('message matching', () => {
     assert.equal(findTypedLine(`Error: ${lockMessage(24000)}`, lockMessage(24000)).found, false);
   });
 
-  test('the closest line marks the part that differs', () => {
+  test('the closest line quotes the gateway\'s whole line and marks the part that differs', () => {
     const near = closestLine('starting\nError: another gateway instance is already listening on ws://localhost:24000\n', lockMessage(24000));
-    assert.equal(near, 'another gateway instance is already listening on ws://⟦localhost⟧:24000');
+    assert.equal(near, 'Error: another gateway instance is already listening on ws://⟦localhost → 127.0.0.1⟧:24000');
     assert.equal(closestLine('nothing alike here\n', lockMessage(24000)), undefined);
+  });
+
+  test('a changed first letter is marked as changed, not as a missing letter (no empty ⟦⟧)', () => {
+    const near = closestLine('[gateway] Another gateway instance is already listening on ws://127.0.0.1:24000 (pid 7)\n', lockMessage(24000));
+    assert.equal(near, '[gateway] ⟦A → a⟧nother gateway instance is already listening on ws://127.0.0.1:24000 (pid 7)');
+    assert.doesNotMatch(near!, /⟦⟧/);
+  });
+
+  test('missing and extra text are marked with the side that is empty', () => {
+    assert.equal(
+      closestLine('another gateway instance is listening on ws://127.0.0.1:24000\n', lockMessage(24000)),
+      'another gateway instance is ⟦→ already ⟧listening on ws://127.0.0.1:24000',
+    );
+    assert.equal(
+      closestLine('another gateway instance is already listening on wss://127.0.0.1:24000\n', lockMessage(24000)),
+      'another gateway instance is already listening on ws⟦s →⟧://127.0.0.1:24000',
+    );
+    assert.equal(markDifference('a b', 'ab'), 'a⟦→ ␠⟧b', 'a missing space is visible');
+  });
+
+  test('a long line is cut around the match', () => {
+    const near = closestLine(`${'x'.repeat(300)} another gateway instance is already listening on ws://localhost:24000 ${'y'.repeat(300)}\n`, lockMessage(24000))!;
+    assert.ok(near.length < 250, near);
+    assert.match(near, /^…x+ another gateway .*⟦localhost → 127\.0\.0\.1⟧:24000 y+…$/);
   });
 
   test('markDifference leaves identical text unmarked', () => {
     assert.equal(markDifference('abc', 'abc'), 'abc');
-    assert.equal(markDifference('abcdef', 'abXYef'), 'ab⟦XY⟧ef');
+    assert.equal(markDifference('abcdef', 'abXYef'), 'ab⟦XY → cd⟧ef');
+    assert.equal(hasDifferenceMark(markDifference('abcdef', 'abXYef')), true);
+    assert.equal(hasDifferenceMark('plain [text]'), false);
   });
 });
 
@@ -74,6 +100,40 @@ describe('verdict', () => {
   test('a harness error without failures is exit 2; a failure wins over an error', () => {
     assert.equal(verdict([{ id: 'BIND-1', level: 'MUST', status: 'error' }], none).exitCode, 2);
     assert.equal(verdict([{ id: 'BIND-1', level: 'MUST', status: 'error' }, { id: 'BIND-2', level: 'MUST', status: 'fail' }], none).exitCode, 1);
+  });
+
+  test('--require and --fail-on-skip turn a skip into a counted failure', () => {
+    const skippedMust = { id: 'BINDFAIL-1', level: 'MUST' as const, status: 'skip' as const };
+    const skippedShould = { id: 'CRASH-4', level: 'SHOULD' as const, status: 'skip' as const };
+    assert.equal(verdict([skippedMust], none).exitCode, 0, 'a skip alone does not fail a run');
+    assert.deepEqual(verdict([skippedMust], { ...none, require: new Set(['BINDFAIL-1']) }), { outcomes: ['fail'], conformant: false, exitCode: 1 });
+    assert.equal(verdict([skippedMust], { ...none, require: new Set(['BIND-2']) }).exitCode, 0, 'another required ID');
+    assert.equal(verdict([skippedMust], { ...none, failOnSkip: true }).exitCode, 1);
+    assert.equal(verdict([skippedShould], { ...none, failOnSkip: true }).exitCode, 0, 'a skipped SHOULD counts only with --strict');
+    assert.equal(verdict([skippedShould], { ...none, failOnSkip: true, strict: true }).exitCode, 1);
+    assert.equal(verdict([{ ...skippedMust, status: 'pass' }], { ...none, require: new Set(['BINDFAIL-1']) }).exitCode, 0, 'a required check that ran');
+  });
+
+  test('the outcome counts add up to the total, and name the MUSTs that did not run', () => {
+    const options = { strict: false, expectedFailures: new Set(['BIND-3', 'CRASH-1']), require: new Set(['CRASH-2']) };
+    const inputs = [
+      { id: 'BIND-1', level: 'MUST' as const, status: 'pass' as const },
+      { id: 'BIND-2', level: 'MUST' as const, status: 'skip' as const },
+      { id: 'BIND-3', level: 'MUST' as const, status: 'fail' as const },
+      { id: 'CRASH-1', level: 'MUST' as const, status: 'pass' as const },
+      { id: 'CRASH-2', level: 'MUST' as const, status: 'skip' as const },
+      { id: 'CRASH-3', level: 'MUST' as const, status: 'error' as const },
+      { id: 'CRASH-4', level: 'SHOULD' as const, status: 'fail' as const },
+      { id: 'BIND-4', level: 'MUST' as const, status: 'fail' as const },
+    ];
+    const s = summarize(inputs.map((r) => ({ ...r, outcome: outcomeOf(r, options) })));
+    assert.deepEqual(
+      { passed: s.passed, failed: s.failed, warnings: s.warnings, expected: s.expectedFailures, stale: s.staleExpectedFailures, skip: s.skip, error: s.error },
+      { passed: 1, failed: 2, warnings: 1, expected: 1, stale: 1, skip: 1, error: 1 },
+    );
+    assert.equal(s.passed + s.failed + s.warnings + s.expectedFailures + s.staleExpectedFailures + s.skip + s.error, s.total);
+    assert.deepEqual([s.pass, s.fail], [2, 3], 'pass and fail count statuses');
+    assert.deepEqual(s.mustNotRun, ['BIND-2', 'CRASH-2']);
   });
 
   test('outcomeOf keeps skip and error as they are', () => {

@@ -461,7 +461,7 @@ function sampleReport(): Report {
     durationMs: 1234,
     conformant: true,
     exitCode: 0,
-    summary: { total: 2, pass: 1, fail: 1, skip: 0, error: 0, expectedFailures: 1, staleExpectedFailures: 0 },
+    summary: { total: 2, pass: 1, fail: 1, skip: 0, error: 0, expectedFailures: 1, staleExpectedFailures: 0, passed: 1, failed: 0, warnings: 0, mustNotRun: [] },
     checks: [
       sampleCheck({
         id: 'BIND-1',
@@ -520,6 +520,20 @@ test('the schema accepts valid reports', () => {
   assert.ok(validate(edit(report, ['checks'], [])), 'an empty checks array');
 });
 
+test('the schema accepts a partial (interrupted) report, --require/--fail-on-skip, and earlier schemaVersion 2 summaries', () => {
+  const validate = compileSchema();
+  const interrupted = edit(sampleReport(), ['interrupted'], { signal: 'SIGINT', running: ['CONFLICT-1'], notStarted: ['CRASH-1'] });
+  assert.ok(validate(interrupted), JSON.stringify(validate.errors));
+  assert.ok(validate(edit(interrupted, ['interrupted', 'signal'])), 'interrupted without a signal');
+  assert.equal(validate(edit(interrupted, ['interrupted', 'running'])), false, 'interrupted without running');
+  const options = edit(edit(sampleReport(), ['options', 'require'], ['BIND-2']), ['options', 'failOnSkip'], true);
+  assert.ok(validate(options), JSON.stringify(validate.errors));
+  assert.equal(validate(edit(sampleReport(), ['summary', 'mustNotRun'], ['bind-2'])), false, 'bad id in mustNotRun');
+  let earlier = sampleReport() as unknown;
+  for (const key of ['passed', 'failed', 'warnings', 'mustNotRun']) earlier = edit(earlier, ['summary', key]);
+  assert.ok(validate(earlier), 'a summary written before passed/failed/warnings/mustNotRun existed');
+});
+
 test('the schema rejects a bad status and a missing checks array', () => {
   const validate = compileSchema();
   assert.equal(validate(edit(sampleReport(), ['checks', 0, 'status'], 'passed')), false, 'bad status accepted');
@@ -552,7 +566,8 @@ test('the schema rejects what the Report type forbids', () => {
 test('the schema requires every required field of the Report type', () => {
   const validate = compileSchema();
   const report = sampleReport();
-  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness']);
+  // passed, failed, warnings and mustNotRun: optional so that earlier schemaVersion 2 reports stay valid.
+  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness', 'passed', 'failed', 'warnings', 'mustNotRun']);
   const open = new Set(['measurements', 'env']); // records: any keys, none required
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {

@@ -1,5 +1,5 @@
 /** BIND: the lock is the listener. */
-import { TCP_STATE_NAMES, isLoopbackHost, tcpSocketsOnPort } from '../observe/procfs.js';
+import { TCP_STATE_NAMES, commandLine, holdersOf, isLoopbackHost, tcpSocketsOnPort, type ListenSocket } from '../observe/procfs.js';
 import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
 import { WAITS } from '../run/options.js';
@@ -38,20 +38,48 @@ const bind1: Check = {
 /** The kernel keeps TIME_WAIT sockets for 60 s. */
 const TIME_WAIT_CLEAR_MS = 65_000;
 
-/** Waits until no socket has `port` as its local port; records on the timeline what it waited for. */
-async function noSocketsWithin(ctx: CheckContext, port: number, budgetMs: number): Promise<boolean> {
+/**
+ * Waits until no socket has `port` as its local port; records on the timeline what it waited for.
+ * Returns the sockets still there when the budget ran out (none: the port is clear).
+ */
+async function noSocketsWithin(ctx: CheckContext, port: number, budgetMs: number): Promise<ListenSocket[]> {
   const started = now();
   let sockets = tcpSocketsOnPort(port);
-  if (sockets.length === 0) return true;
-  const states = [...new Set(sockets.map((s) => TCP_STATE_NAMES[s.state] ?? s.state))].join(', ');
-  ctx.event(`waiting for ${sockets.length} socket(s) on port ${port} to go`, states);
+  if (sockets.length === 0) return [];
+  ctx.event(`waiting for ${sockets.length} socket(s) on port ${port} to go`, describeSockets(sockets));
   while (sockets.length > 0) {
-    if (now() - started >= budgetMs) return false;
+    if (now() - started >= budgetMs) return sockets;
     await sleep(250);
     sockets = tcpSocketsOnPort(port);
   }
   ctx.event(`sockets on port ${port} gone`, `after ${Math.round(now() - started)} ms`);
-  return true;
+  return [];
+}
+
+/**
+ * What holds port sockets, by state and owner, as found: "1 LISTEN (pid 42: node daemon.js),
+ * 3 TIME_WAIT (no process: connections that ended)".
+ */
+export function describeSockets(sockets: ListenSocket[]): string {
+  const owners = holdersOf(sockets.map((s) => s.inode).filter((inode) => inode > 0));
+  const ownersOf = (inode: number) => [...owners].filter(([, inodes]) => inodes.includes(inode)).map(([pid]) => pid);
+  const byState = new Map<string, ListenSocket[]>();
+  for (const s of sockets) {
+    const name = TCP_STATE_NAMES[s.state] ?? s.state;
+    byState.set(name, [...(byState.get(name) ?? []), s]);
+  }
+  return [...byState]
+    .map(([state, list]) => {
+      const pids = [...new Set(list.flatMap((s) => ownersOf(s.inode)))];
+      const who =
+        pids.length > 0
+          ? pids.map((pid) => `pid ${pid}: ${commandLine(pid) || '?'}`).join('; ')
+          : state === 'TIME_WAIT'
+            ? 'no process: connections that ended'
+            : 'no visible process';
+      return `${list.length} ${state} (${who})`;
+    })
+    .join(', ');
 }
 
 // BIND-2 MUST: Without --port, it listens on 127.0.0.1:18789 (skip where 18789 is not free).
@@ -70,8 +98,10 @@ const bind2: Check = {
     ctx.atCleanup(() => lock.release());
     // Connections that ended on the port leave TIME_WAIT sockets for up to 60 s; a gateway
     // without SO_REUSEADDR could not bind over them, which would not be its fault.
-    if (!(await noSocketsWithin(ctx, DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS))) {
-      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} still had sockets (TIME_WAIT from earlier connections) after ${TIME_WAIT_CLEAR_MS} ms`);
+    const left = await noSocketsWithin(ctx, DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS);
+    if (left.length > 0) {
+      ctx.recordHolders(portHolders(DEFAULT_GATEWAY_PORT));
+      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} still had sockets after ${TIME_WAIT_CLEAR_MS} ms: ${describeSockets(left)}`);
     }
     const state = await portState(DEFAULT_GATEWAY_PORT);
     if (!state.free) {

@@ -112,14 +112,15 @@ const conflict3: Check = {
     if (problems.length > 0) {
       ctx.fail(problems.join('; '), { expected: `exit within ${limits.budgetMs} ms of the failing bind, no waiting, on every conflict path` });
     }
-    return PATHS.map((path, i) => `${path}: exit ${describeTiming(timings.get(path)!, final[i]!.measurements)}`).join('; ');
+    return PATHS.map((path, i) => `${path}: ${describeTiming(timings.get(path)!, final[i]!.measurements)}`).join('; ');
   },
 };
 
 function describeTiming(timings: ConflictTiming[], medians: Record<string, number>): string {
+  if (timings.length === 0) return 'not timed: it listened instead of failing (CONFLICT-1/2 judge that)';
   const exits = timings.map((t) => (Number.isFinite(t.spawnToExitMs) ? `${Math.round(t.spawnToExitMs)} ms` : 'never')).join(', ');
   const bind = medians.bindToExit !== undefined ? `, ${Math.round(medians.bindToExit)} ms after the failing bind (median)` : '';
-  return `${exits} after spawn${bind}`;
+  return `exit ${exits} after spawn${bind}`;
 }
 
 // CONFLICT-4 SHOULD: The error goes to stderr and names its type: GatewayLockError: <message>.
@@ -128,7 +129,7 @@ const conflict4: Check = {
   async run(ctx: CheckContext) {
     const profile = await ctx.profile();
     await ctx.occupy(profile.port, '127.0.0.1');
-    const candidate = ctx.spawn(profile, 'candidate');
+    const candidate = await ctx.spawn(profile, 'candidate');
     const exit = await candidate.waitExit(ctx.options.startupCeilingMs);
     if (exit) ctx.event('candidate exited', describeExit(candidate), exit.at);
     const expected = `GatewayLockError: ${lockMessage(profile.port)}`;

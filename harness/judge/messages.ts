@@ -50,21 +50,34 @@ export function findTypedLine(output: string, message: string): Match {
 
 /**
  * The output line closest to `expected` (edit distance of `expected` against any part of the
- * line), with the part that differs marked: for evidence when a message is missing.
+ * line), quoted whole (trimmed, long lines cut around the match) with the part that differs
+ * marked by `markDifference`: for evidence when a message is missing.
  */
 export function closestLine(output: string, expected: string): string | undefined {
-  let best: { distance: number; text: string } | undefined;
+  let best: { distance: number; line: string; start: number; end: number } | undefined;
   for (const line of lines(output)) {
     if (line.trim().length === 0 || line.length > 2000) continue;
     const { distance, end } = infixDistance(expected, line);
     if (!best || distance < best.distance) {
       // The same search backwards from `end` finds where the closest part begins.
       const back = infixDistance(reverse(expected), reverse(line.slice(0, end)));
-      best = { distance, text: line.slice(end - back.end, end) };
+      best = { distance, line, start: end - back.end, end };
     }
   }
   if (!best || best.distance > expected.length * 0.6) return undefined;
-  return markDifference(expected, best.text);
+  let { start, end } = best;
+  const { line, distance } = best;
+  // Of equally close parts take the widest: "Another" against "another" is one changed letter,
+  // not a missing "a" before "nother".
+  while (start > 0 && editDistance(expected, line.slice(start - 1, end)) <= distance) start--;
+  while (end < line.length && editDistance(expected, line.slice(start, end + 1)) <= distance) end++;
+  const marked = markDifference(expected, line.slice(start, end));
+  const CONTEXT = 60;
+  const before = line.slice(0, start).trimStart();
+  const after = line.slice(end).trimEnd();
+  const head = before.length > CONTEXT ? `…${before.slice(-CONTEXT)}` : before;
+  const tail = after.length > CONTEXT ? `${after.slice(0, CONTEXT)}…` : after;
+  return `${head}${marked}${tail}`;
 }
 
 const reverse = (text: string): string => [...text].reverse().join('');
@@ -85,7 +98,34 @@ function infixDistance(pattern: string, text: string): { distance: number; end: 
   return best;
 }
 
-/** `actual` with the differing middle put in ⟦ ⟧ after the common prefix and suffix. */
+/** Levenshtein distance of two whole strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: a.length + 1 }, (_, i) => i);
+  for (let j = 1; j <= b.length; j++) {
+    const current = [j];
+    for (let i = 1; i <= a.length; i++) {
+      current[i] = Math.min(previous[i - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1), previous[i]! + 1, current[i - 1]! + 1);
+    }
+    previous = current;
+  }
+  return previous[a.length]!;
+}
+
+/** The marks of a closest-line hint, explained once by the human reporters. */
+export const DIFFERENCE_MARK_LEGEND =
+  'in a "closest" line, ⟦x → y⟧ marks where the gateway wrote x and the message has y; ⟦→ y⟧: y is missing there; ⟦x →⟧: x is extra; ␠ is a space';
+
+/** Whether `text` holds a mark made by `markDifference`. */
+export const hasDifferenceMark = (text: string): boolean => /⟦[^⟧]*→[^⟧]*⟧/.test(text);
+
+/** Blank text shown as ␠ (space) and ␉ (tab), so a missing space is seen. */
+const visible = (text: string): string => (text.trim() === '' ? text.replace(/ /g, '␠').replace(/\t/g, '␉') : text);
+
+/**
+ * `actual` with the span that differs from `expected` (between their common prefix and suffix)
+ * marked as ⟦what actual has → what expected has there⟧; either side may be empty (missing or
+ * extra text). Identical text is returned unmarked.
+ */
 export function markDifference(expected: string, actual: string): string {
   let prefix = 0;
   while (prefix < expected.length && prefix < actual.length && expected[prefix] === actual[prefix]) prefix++;
@@ -98,5 +138,8 @@ export function markDifference(expected: string, actual: string): string {
     suffix++;
   }
   if (prefix === actual.length && prefix === expected.length) return actual;
-  return `${actual.slice(0, prefix)}⟦${actual.slice(prefix, actual.length - suffix)}⟧${actual.slice(actual.length - suffix)}`;
+  const has = visible(actual.slice(prefix, actual.length - suffix));
+  const wants = visible(expected.slice(prefix, expected.length - suffix));
+  const span = `⟦${has}${has ? ' ' : ''}→${wants ? ' ' : ''}${wants}⟧`;
+  return `${actual.slice(0, prefix)}${span}${actual.slice(actual.length - suffix)}`;
 }

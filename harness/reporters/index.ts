@@ -1,5 +1,5 @@
 import { markdownReporter } from './markdown.js';
-import type { Reporter } from './reporter.js';
+import { startLine, type Reporter } from './reporter.js';
 import { specReporter } from './spec.js';
 import type { Style } from './style.js';
 import { tapReporter } from './tap.js';
@@ -16,9 +16,13 @@ export function createReporter(name: ReporterName, style: Style): Reporter {
     case 'markdown':
       return markdownReporter();
     case 'json':
-      return { finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
+      // JSON owns stdout: the CLI writes the first line to stderr.
+      return { start: (run) => `${startLine(run)}\n`, finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
   }
 }
 
 export { junitXml } from './junit.js';
-export type { Reporter } from './reporter.js';
+export type { Reporter, RunStart } from './reporter.js';
+
+/** Whether the reporter's output owns stdout (the run's first line and progress go to stderr). */
+export const ownsStdout = (name: ReporterName): boolean => name !== 'spec';

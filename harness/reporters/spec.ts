@@ -1,6 +1,7 @@
 /** Human output: a live line per check, then the details of every problem and a summary. */
+import { DIFFERENCE_MARK_LEGEND, hasDifferenceMark } from '../judge/messages.js';
 import type { CheckResult, Report } from '../report.js';
-import { OUTCOME_LABEL, keyMeasurement, type Reporter } from './reporter.js';
+import { OUTCOME_LABEL, countsText, keyMeasurement, outcomeReason, startLine, verdictLine, type Reporter } from './reporter.js';
 import type { Style } from './style.js';
 
 const indent = (text: string, pad: string) => text.trimEnd().split('\n').map((l) => pad + l).join('\n');
@@ -23,7 +24,8 @@ export function specReporter(style: Style): Reporter {
     return `${paint(result, OUTCOME_LABEL[result.outcome].padEnd(5))} ${result.id.padEnd(11)} ${result.level.padEnd(6)} ${result.title}${measure ? style.dim(`  (${measure})`) : ''}\n`;
   };
   const details = (result: CheckResult): string => {
-    const parts = [`${paint(result, OUTCOME_LABEL[result.outcome])} ${style.bold(result.id)} ${result.title}`, `  ${result.message}`];
+    const why = result.outcome === 'error' ? '' : style.dim(` — ${outcomeReason(result)}`);
+    const parts = [`${paint(result, OUTCOME_LABEL[result.outcome])} ${style.bold(result.id)} ${result.title}${why}`, `  ${result.message}`];
     const e = result.evidence;
     if (e.expected !== undefined) parts.push(`  expected: ${e.expected}`);
     if (e.actual !== undefined) parts.push(`  actual:   ${e.actual}`);
@@ -42,18 +44,19 @@ export function specReporter(style: Style): Reporter {
     return parts.join('\n');
   };
   return {
+    start: (run) => `${style.dim(startLine(run))}\n`,
     onResult: line,
     finish(report: Report) {
       const problems = report.checks.filter((c) => !['pass', 'skip'].includes(c.outcome));
       const skips = report.checks.filter((c) => c.outcome === 'skip');
-      const s = report.summary;
       const blocks = problems.map(details);
       for (const skip of skips) blocks.push(`${style.yellow('SKIP')} ${skip.id}: ${skip.message}`);
-      const verdict = report.conformant ? style.green('CONFORMANT') : style.red(report.exitCode === 2 ? 'HARNESS ERROR' : 'NOT CONFORMANT');
-      const counts = `${s.pass} passed, ${s.fail} failed, ${s.skip} skipped, ${s.error} errors` +
-        (s.expectedFailures ? `, ${s.expectedFailures} expected failures` : '') +
-        (s.staleExpectedFailures ? `, ${s.staleExpectedFailures} stale expected failures` : '');
-      return `${blocks.length ? `\n${blocks.join('\n\n')}\n` : ''}\n${verdict}: ${counts} in ${(report.durationMs / 1000).toFixed(1)} s (spec ${report.specVersion}, ${report.harness.name} ${report.harness.version})\n`;
+      // The marks of a closest-line hint, explained once where one is shown.
+      const shown = problems.flatMap((c) => [c.message, c.evidence.actual ?? '', ...c.evidence.notes]);
+      if (shown.some(hasDifferenceMark)) blocks.push(style.dim(`Marks: ${DIFFERENCE_MARK_LEGEND}.`));
+      const word = (w: string) => (report.exitCode === 0 ? style.green(w) : style.red(w));
+      const footer = `${countsText(report.summary)} in ${(report.durationMs / 1000).toFixed(1)} s (spec ${report.specVersion}, ${report.harness.name} ${report.harness.version})`;
+      return `${blocks.length ? `\n${blocks.join('\n\n')}\n` : ''}\n${verdictLine(report, word)}\n${footer}\n`;
     },
   };
 }

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
 import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
-import { listenSocketsOnPort } from '../observe/procfs.js';
+import { commandLine, listenSocketsOnPort, readProcess } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
+import { containment } from './contain.js';
 import { reaperWatch } from './reaper.js';
 import { bindTracer, bindTracerUnavailable, type BindTracer } from '../observe/bind-trace.js';
 import { waitReady, type Readiness } from './readiness.js';
@@ -43,6 +44,9 @@ export class CheckFailed extends Error {
 }
 
 export class CheckSkipped extends Error {}
+
+/** Thrown by cleanup() when a candidate process outlived it: the harness failed to contain it. */
+export class SurvivedCleanup extends Error {}
 
 export interface SpawnOptions {
   /** Replaces the candidate argv template (BIND-2 drops the port option). */
@@ -163,8 +167,15 @@ export class CheckContext {
     if (this.aborter.signal.aborted) throw new Error(`interrupted: no new ${what} is started`);
   }
 
-  spawn(profile: Profile, role: string, options: SpawnOptions = {}): CandidateProcess {
+  /** Spawns a candidate; resolves once its pid is known (the containment launcher forked it). */
+  async spawn(profile: Profile, role: string, options: SpawnOptions = {}): Promise<CandidateProcess> {
     this.assertOpen('candidate');
+    const contain = await containment();
+    this.assertOpen('candidate');
+    if ('unavailable' in contain && !this.containmentNoted) {
+      this.containmentNoted = true;
+      this.note(`processes not contained: ${contain.unavailable}; a candidate that daemonises (leaves its process group and session) may outlive the run`);
+    }
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const template = options.argv ?? this.options.command;
     const env: NodeJS.ProcessEnv = { ...process.env };
@@ -178,11 +189,22 @@ export class CheckContext {
     const argv = template.map((word) => fill(word, values));
     const traceLog = options.trace ? join(this.scratchDir(), `binds-${this.candidates.length}.trace`) : undefined;
     const launcher = [...(options.trace ? options.trace.prefix(traceLog!) : []), ...(options.launcher ?? [])];
-    const candidate = new CandidateProcess({ role, argv, env, cwd: this.options.cwd, launcher, ...(traceLog ? { traceLog } : {}) });
+    const cgroup = 'binary' in contain ? contain.newCgroup() : undefined;
+    const candidate = new CandidateProcess({
+      role,
+      argv,
+      env,
+      cwd: this.options.cwd,
+      launcher,
+      ...(traceLog ? { traceLog } : {}),
+      ...('binary' in contain ? { containment: { binary: contain.binary, ...(cgroup ? { cgroup } : {}) } } : {}),
+    });
     this.candidates.push(candidate);
+    await candidate.started;
     this.event(`spawn ${role}`, `pid ${candidate.pid} on port ${profile.port}`);
     return candidate;
   }
+  private containmentNoted = false;
 
   /**
    * Spawns and waits for LISTEN (up to the startup ceiling: the budget is BIND-5's criterion, not
@@ -191,7 +213,7 @@ export class CheckContext {
    * only to a ready gateway: real builds finish their startup after the bind.
    */
   async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<StartedCandidate> {
-    const candidate = this.spawn(profile, role, options);
+    const candidate = await this.spawn(profile, role, options);
     const listening = await this.waitListening(candidate, profile.port, DEFAULT_GATEWAY_PORT);
     if (candidate.listeningElsewhere) {
       this.fail(`${role} listens on ${candidate.listeningElsewhere}, not on ${profile.port}: does it honour --port?`, {
@@ -203,6 +225,7 @@ export class CheckContext {
       const how = candidate.exit ? `exited (${describeExit(candidate)})` : `was still not listening after ${this.options.startupCeilingMs} ms`;
       this.fail(`${role} did not listen on port ${profile.port}: it ${how}${outputHint(candidate)}`);
     }
+    this.failIfDaemonized(candidate, role, profile.port);
     const spawnToListen = listening.at - candidate.spawnedAt;
     if (spawnToListen > this.options.startupBudgetMs) {
       this.note(`${role} listened ${Math.round(spawnToListen)} ms after spawn, over the startup budget of ${this.options.startupBudgetMs} ms (BIND-5)`);
@@ -231,10 +254,34 @@ export class CheckContext {
       giveUp,
     });
     if (gone()) this.fail(`${role} exited (${describeExit(candidate)}) after it listened on port ${profile.port}, before it was ready`);
+    // A daemon's first process may wait until its daemon is ready before it exits.
+    this.failIfDaemonized(candidate, role, profile.port);
     this.event(`${role} ready`, `${Math.round(candidate.ready.at - listening.at)} ms after LISTEN (${candidate.ready.detail})`, candidate.ready.at);
     if (candidate.ready.method === 'assumed') this.note(`${role}: ${candidate.ready.detail}`);
     candidate.refreshListening(profile.port);
     return candidate as StartedCandidate;
+  }
+
+  /**
+   * Fails when the spawned process has exited while a descendant of it listens: the gateway
+   * daemonised (forked, maybe setsid, and the first process exited 0). The harness's signals and
+   * exit timings are about the spawned process, and a supervisor or test runner that starts the
+   * command loses it the same way, so the gateway must run in the foreground.
+   */
+  private failIfDaemonized(candidate: CandidateProcess, role: string, port: number): void {
+    const { exit, listening } = candidate;
+    if (!exit || exit.spawnError || !listening || listening.pid === candidate.pid) return;
+    const session = readProcess(listening.pid)?.session;
+    const newSession = session !== undefined && session !== candidate.session;
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited ${exit.code}`;
+    const where = listening.sockets.map((s) => s.address).join(', ');
+    this.fail(
+      `${role === 'candidate' ? '' : `${role}: `}the spawned process ${how} and pid ${listening.pid} (its descendant${newSession ? ', in a new session' : ''}) listens on ${port}: run the gateway in the foreground`,
+      {
+        expected: `the spawned process (pid ${candidate.pid}) listens on 127.0.0.1:${port} and runs until it is stopped`,
+        actual: `pid ${candidate.pid} ${how}; pid ${listening.pid} (${commandLine(listening.pid)}) listens on ${where}`,
+      },
+    );
   }
 
   async waitListening(candidate: CandidateProcess, port: number, otherPort?: number): Promise<Listening | undefined> {
@@ -279,11 +326,17 @@ export class CheckContext {
     this.evidence.portHolders.push(...holders);
   }
 
-  /** Ends everything the check started, and reports any port that is still held afterwards. */
+  /**
+   * Ends everything the check started, and reports any port that is still held afterwards. A
+   * candidate process alive after it is a containment failure: noted, and thrown at the end as
+   * SurvivedCleanup (the check becomes an error) once everything else is released.
+   */
   async cleanup(): Promise<void> {
     for (const group of this.clientGroups) group.close();
     await Promise.all(this.candidates.map((c) => c.kill()));
     await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    const survivors = this.candidates.flatMap((c) => c.survivors().map((pid) => `pid ${pid} of ${c.role} (${commandLine(pid)})`));
+    if (survivors.length > 0) this.note(`candidate processes survived cleanup: ${survivors.join(', ')}`);
     for (const candidate of this.candidates) this.evidence.processes.push(candidate.evidence());
     for (const port of new Set(this.ports)) {
       if (!(await portState(port)).free) {
@@ -297,6 +350,7 @@ export class CheckContext {
       reaperWatch.dirRemoved(dir);
     }
     for (const release of this.releases) release();
+    if (survivors.length > 0) throw new SurvivedCleanup(`candidate processes survived cleanup: ${survivors.join(', ')}`);
   }
 
   get abortSignal(): AbortSignal {

@@ -23,6 +23,10 @@ export interface RunOptions {
   readyDelayMs?: number;
   /** One unjudged start before the checks, to warm the candidate's caches (default true). */
   warmup?: boolean;
+  /** IDs or globs that must run: a skip of one fails the run (exit 1). Each must be selected. */
+  require?: string[];
+  /** A skipped MUST (with `strict`, any skipped check) fails the run (exit 1). */
+  failOnSkip?: boolean;
 }
 
 export interface ResolvedOptions extends RunSettings {
@@ -30,6 +34,10 @@ export interface ResolvedOptions extends RunSettings {
   env: Record<string, string>;
   cwd: string;
   expectedFailures: Set<string>;
+  /** --require, expanded to IDs. */
+  required: Set<string>;
+  /** --fail-on-skip. */
+  failOnSkip: boolean;
   /** --ready-pattern compiled. */
   readyRegExp?: RegExp;
 }
