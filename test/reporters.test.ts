@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Parser } from 'tap-parser';
 import { requirement } from '../harness/catalog.js';
+import { reportHeader } from './helpers/report.js';
 import { outcomeOf, summarize, verdictOfOutcomes, type VerdictOptions } from '../harness/judge/verdict.js';
 import { closestLine, lockMessage } from '../harness/judge/messages.js';
 import type { CheckResult, Interruption, Report, Status } from '../harness/report.js';
@@ -70,23 +71,8 @@ function report(entries: [string, Status, string?][], options: Partial<VerdictOp
   const checks = entries.map(([id, status, message]) => result(id, status, verdictOptions, message));
   const exitCode = interrupted ? 2 : verdictOfOutcomes(checks.map((c) => c.outcome)).exitCode;
   return {
-    schemaVersion: 2,
-    harness: { name: 'gateway-lock-conformance', version: '0.1.0' },
-    specVersion: '2025-12-11',
+    ...reportHeader({ strict: verdictOptions.strict, selected: [...entries.map(([id]) => id), ...(interrupted?.notStarted ?? [])] }),
     candidate: { argv: ['node', 'gw.js', '--port', '{port}'], cwd: '/work', env: {} },
-    environment: { platform: 'linux', kernel: '6.8.0', arch: 'x64', node: 'v20.19.0', uid: 1000, cpus: 2 },
-    options: {
-      trials: 5,
-      concurrency: 1,
-      timeoutMultiplier: 1,
-      startupBudgetMs: 30000,
-      releaseBudgetMs: 1000,
-      exitBudgetMs: 5000,
-      startupCeilingMs: 120000,
-      strict: verdictOptions.strict,
-      warmup: true,
-      selected: [...entries.map(([id]) => id), ...(interrupted?.notStarted ?? [])],
-    },
     startedAt: '2026-12-01T09:00:00.000Z',
     durationMs: 5000,
     conformant: exitCode === 0,

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { CheckResult, Report } from '../harness/report.js';
+import { reportHeader } from './helpers/report.js';
 
 const repoRoot = new URL('../../', import.meta.url);
 const readRepoFile = (path: string): string => readFileSync(new URL(path, repoRoot), 'utf8');
@@ -439,23 +440,8 @@ function sampleCheck(overrides: Partial<CheckResult> = {}): CheckResult {
 
 function sampleReport(): Report {
   return {
-    schemaVersion: 2,
-    harness: { name: 'gateway-lock-conformance', version: '0.1.0' },
-    specVersion: '2025-12-11',
+    ...reportHeader({ selected: ['BIND-1', 'CONFLICT-1'] }),
     candidate: { argv: ['node', 'gateway.js', '--port', '{port}'], cwd: '/work', env: { STATE: '{stateDir}' } },
-    environment: { platform: 'linux', kernel: '6.8.0', arch: 'x64', node: 'v20.19.0', uid: 1000, cpus: 2 },
-    options: {
-      trials: 5,
-      concurrency: 1,
-      timeoutMultiplier: 1,
-      startupBudgetMs: 30000,
-      releaseBudgetMs: 1000,
-      exitBudgetMs: 5000,
-      startupCeilingMs: 120000,
-      strict: false,
-      warmup: true,
-      selected: ['BIND-1', 'CONFLICT-1'],
-    },
     warmup: { durationMs: 850, listenMs: 640, readyMs: 180, readiness: 'quiescent' },
     startedAt: '2025-12-11T09:00:00.000Z',
     durationMs: 1234,

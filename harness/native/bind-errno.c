@@ -61,6 +61,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mirror.h"
+
 #if defined(__x86_64__)
 #define AUDIT_ARCH_SELF AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -379,22 +381,6 @@ static int supervise(pid_t launcher, int report, const sigset_t *original_mask, 
 
 /* ---- the launcher ------------------------------------------------------------------------- */
 
-/* Ends this process the way the command ended: same exit code, or death by the same signal. */
-static void mirror(int status) {
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    struct rlimit none = {0, 0};
-    setrlimit(RLIMIT_CORE, &none); /* the command may have dumped core; a second dump of us is noise */
-    signal(sig, SIG_DFL);
-    sigset_t only;
-    sigemptyset(&only);
-    sigaddset(&only, sig);
-    sigprocmask(SIG_UNBLOCK, &only, NULL);
-    raise(sig);
-    _exit(128 + sig); /* only for a signal whose default action does not terminate */
-  }
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 126);
-}
 
 int main(int argc, char **argv) {
   int checking = argc >= 2 && strcmp(argv[1], "--check") == 0;

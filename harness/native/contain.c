@@ -58,6 +58,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include "mirror.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -163,22 +165,6 @@ static void die_with_harness(const char *cgroup) {
 
 /* ---- the launcher ------------------------------------------------------------------------ */
 
-/* Ends this process the way the command ended: same exit code, or death by the same signal. */
-static void mirror(int status) {
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    struct rlimit none = {0, 0};
-    setrlimit(RLIMIT_CORE, &none); /* the command may have dumped core; a second dump is noise */
-    signal(sig, SIG_DFL);
-    sigset_t only;
-    sigemptyset(&only);
-    sigaddset(&only, sig);
-    sigprocmask(SIG_UNBLOCK, &only, NULL);
-    raise(sig);
-    _exit(128 + sig); /* only for a signal whose default action does not terminate */
-  }
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 126);
-}
 
 /* fork(), into the cgroup `dir` where it can; *joined says whether it did (else why not). */
 static pid_t fork_into(const char *dir, int *joined) {

@@ -1,11 +1,11 @@
 /**
  * The project's small C helpers (harness/native/*.c), compiled on first use with the system C
- * compiler and cached by the hash of their source: a new harness version rebuilds, a second run
+ * compiler and cached by the hash of their source (with the shared headers): a new harness version rebuilds, a second run
  * does not. Compiled into a temp name and renamed, so parallel runs never execute a half-written
  * binary.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -24,9 +24,14 @@ export function buildNative(name: string): Promise<string> {
   if (!built) {
     built = (async () => {
       const sourcePath = packagePath(`harness/native/${name}.c`);
-      const hash = createHash('sha256').update(readFileSync(sourcePath)).digest('hex').slice(0, 16);
+      // The headers beside it are part of its source (mirror.h is shared).
+      const hash = createHash('sha256').update(readFileSync(sourcePath));
+      for (const header of readdirSync(packagePath('harness/native')).filter((f) => f.endsWith('.h')).sort()) {
+        hash.update(readFileSync(packagePath(`harness/native/${header}`)));
+      }
+      const digest = hash.digest('hex').slice(0, 16);
       const dir = cacheDir();
-      const binary = join(dir, `${name}-${hash}`);
+      const binary = join(dir, `${name}-${digest}`);
       if (existsSync(binary)) return binary;
       mkdirSync(dir, { recursive: true });
       const compiler = process.env.CC || 'cc';

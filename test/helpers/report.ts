@@ -1,0 +1,24 @@
+/** The fixed part of a synthetic report, shared by the tests that build one by hand. */
+import type { Report } from '../../harness/report.js';
+
+export function reportHeader(options: Partial<Report['options']> = {}): Pick<Report, 'schemaVersion' | 'harness' | 'specVersion' | 'environment' | 'options'> {
+  return {
+    schemaVersion: 2,
+    harness: { name: 'gateway-lock-conformance', version: '0.1.0' },
+    specVersion: '2025-12-11',
+    environment: { platform: 'linux', kernel: '6.8.0', arch: 'x64', node: 'v20.19.0', uid: 1000, cpus: 2 },
+    options: {
+      trials: 5,
+      concurrency: 1,
+      timeoutMultiplier: 1,
+      startupBudgetMs: 30000,
+      releaseBudgetMs: 1000,
+      exitBudgetMs: 5000,
+      startupCeilingMs: 120000,
+      strict: false,
+      warmup: true,
+      selected: [],
+      ...options,
+    },
+  };
+}
