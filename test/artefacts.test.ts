@@ -75,8 +75,13 @@ test('two harness runs side by side: the good candidate passes CRASH-4 while the
     rmSync(litter, { recursive: true, force: true });
   });
   const json = join(dir, 'good.json');
-  // The litterer's run starts first and keeps writing for the whole of the good run's CRASH-4.
-  const neighbour = runCli(['--no-warmup', '--only', 'CRASH-4,SHUTDOWN-1', '--trials', '5', '--', process.execPath, MISBEHAVE, 'litter-tmp', '--port', '{port}', '--marker', marker], { timeoutMs: 180_000 });
+  // The litterer's run starts first and keeps writing for the whole of the good run's CRASH-4;
+  // it is interrupted once that is over (it answers no HTTP, so each of its starts waits a while).
+  let neighbourPid = 0;
+  const neighbour = runCli(['--no-warmup', '--only', 'SHUTDOWN-1', '--trials', '5', '--', process.execPath, MISBEHAVE, 'litter-tmp', '--port', '{port}', '--marker', marker], {
+    timeoutMs: 180_000,
+    onSpawn: (pid) => (neighbourPid = pid),
+  });
   for (let i = 0; i < 200 && !existsSync(litter); i++) await sleep(50);
   assert.ok(existsSync(litter), 'the neighbour writes into /tmp');
   const good = await runCli(['--no-warmup', '--only', 'CRASH-4', '--json', json, '--', process.execPath, REFERENCE, '--port', '{port}'], { timeoutMs: 180_000 });
@@ -85,5 +90,6 @@ test('two harness runs side by side: the good candidate passes CRASH-4 while the
   assert.equal(crash4.status, 'pass', crash4.message);
   assert.equal(good.code, 0, good.stderr);
   assert.ok(crash4.evidence.notes.some((n) => n.includes(litter)), `the neighbour's files are a note: ${crash4.evidence.notes.join('\n')}`);
-  await neighbour;
+  process.kill(neighbourPid, 'SIGINT');
+  assert.equal((await neighbour).code, 2, 'the neighbour was interrupted, not finished');
 });

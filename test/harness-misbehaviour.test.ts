@@ -9,7 +9,7 @@ import { waitForDefaultPort } from '../harness/run/ports.js';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Report } from '../harness/report.js';
-import { CLI, MISBEHAVE, commandLine, killLeftovers, processesWith, runCli, uniqueMarker } from './helpers/cli.js';
+import { CLI, MISBEHAVE, REFERENCE, commandLine, killLeftovers, processesWith, runCli, uniqueMarker } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'glc-misbehave-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -86,7 +86,8 @@ test('the warm-up start is reported and judged by nothing', async (t) => {
   const marker = uniqueMarker('warmup');
   t.after(() => killLeftovers(marker));
   const json = join(work, `${marker}.json`);
-  const run = await runCli(['--only', 'BIND-1', '--json', json, '--', process.execPath, MISBEHAVE, 'listen', '--port', '{port}', '--marker', marker], { timeoutMs: 120_000 });
+  // The reference gateway answers HTTP at once (a candidate that never answers waits out the budget).
+  const run = await runCli(['--only', 'BIND-1', '--json', json, '--', process.execPath, REFERENCE, '--port', '{port}'], { timeoutMs: 120_000 });
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
   assert.equal(report.options.warmup, true);
