@@ -8,6 +8,8 @@ export interface Requirement {
   level: Level;
   section: string;
   title: string;
+  /** The requirement's **Requirement.** paragraph in spec/gateway-lock.md, as one line. */
+  sentence: string;
 }
 
 export interface Catalogue {
@@ -16,7 +18,23 @@ export interface Catalogue {
   requirements: Requirement[];
 }
 
-export const CATALOGUE: Catalogue = JSON.parse(readFileSync(packagePath('spec/requirements.json'), 'utf8'));
+const SPEC_TEXT = readFileSync(packagePath('spec/gateway-lock.md'), 'utf8');
+
+/** The "**Requirement.**" paragraph of `id`'s section in the spec, markup removed, as one line. */
+export function requirementSentence(spec: string, id: string): string {
+  const start = spec.indexOf(`\n### ${id} (`);
+  if (start < 0) return '';
+  const rest = spec.slice(start + 1);
+  const end = rest.search(/\n##/);
+  const section = end < 0 ? rest : rest.slice(0, end);
+  const at = section.indexOf('**Requirement.**');
+  if (at < 0) return '';
+  return section.slice(at + '**Requirement.**'.length).split(/\n\n/)[0]!.replace(/`/g, '').replace(/\s+/g, ' ').trim();
+}
+
+const parsed: Omit<Catalogue, 'requirements'> & { requirements: Omit<Requirement, 'sentence'>[] } = JSON.parse(readFileSync(packagePath('spec/requirements.json'), 'utf8'));
+
+export const CATALOGUE: Catalogue = { ...parsed, requirements: parsed.requirements.map((r) => ({ ...r, sentence: requirementSentence(SPEC_TEXT, r.id) })) };
 
 export function requirement(id: string): Requirement {
   const found = CATALOGUE.requirements.find((r) => r.id === id);

@@ -86,6 +86,7 @@ export function parseCommandLine(argv: string[]): CliRequest {
         'ready-pattern': { type: 'string' },
         'ready-delay': { type: 'string' },
         'no-warmup': { type: 'boolean' },
+        isolated: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -123,6 +124,7 @@ export function parseCommandLine(argv: string[]): CliRequest {
     ...(values['ready-pattern'] !== undefined ? { readyPattern: values['ready-pattern'] } : {}),
     ...(values['ready-delay'] !== undefined ? { readyDelayMs: number('--ready-delay', values['ready-delay']) } : {}),
     ...(values['no-warmup'] ? { warmup: false } : {}),
+    ...(values.isolated ? { isolated: true } : {}),
     ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
   };
   return {

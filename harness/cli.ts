@@ -13,7 +13,7 @@ import type { Report, TimelineEvent } from './report.js';
 import { createReporter, junitXml, ownsStdout } from './reporters/index.js';
 import { Progress } from './reporters/progress.js';
 import { styleFor } from './reporters/style.js';
-import { DEFAULTS, STARTUP_CEILING_FACTOR } from './run/options.js';
+import { DEFAULTS, defaultConcurrency, STARTUP_CEILING_FACTOR } from './run/options.js';
 import { HARNESS } from './version.js';
 
 const EXIT_USAGE = 2;
@@ -35,7 +35,9 @@ Verdict
   --fail-on-skip              a skipped MUST (with --strict: any skipped check) fails the run
 Budgets and runs
   --trials N                  runs per timing check (default ${DEFAULTS.trials})
-  --concurrency N             checks at a time, on disjoint ports (default ${DEFAULTS.concurrency})
+  --concurrency N             scenarios at a time, on disjoint ports (default ${defaultConcurrency()}: the cores, at most 2)
+  --isolated                  every check runs its own starts (default: one start, trial or round
+                              serves every check whose procedure it satisfies)
   --timeout-multiplier X      scales the startup budget (${DEFAULTS.startupBudgetMs} ms) and harness waits (default 1);
                               starts and exits are waited for up to ${STARTUP_CEILING_FACTOR} x the startup budget
   --release-budget MS         signal-to-port-free budget (default ${DEFAULTS.releaseBudgetMs})

@@ -6,7 +6,7 @@ import type { Check } from './checks/check.js';
 import { CHECKS } from './checks/index.js';
 import { packagePath } from './paths.js';
 import { unknownPlaceholders, usesPort } from './run/argv.js';
-import { DEFAULTS, STARTUP_CEILING_FACTOR, type ResolvedOptions, type RunOptions } from './run/options.js';
+import { DEFAULTS, STARTUP_CEILING_FACTOR, defaultConcurrency, type ResolvedOptions, type RunOptions } from './run/options.js';
 
 export class UsageError extends Error {}
 
@@ -90,7 +90,7 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
     env,
     cwd,
     trials: positiveNumber('--trials', input.trials, DEFAULTS.trials, true),
-    concurrency: positiveNumber('--concurrency', input.concurrency, DEFAULTS.concurrency, true),
+    concurrency: positiveNumber('--concurrency', input.concurrency, defaultConcurrency(), true),
     timeoutMultiplier,
     startupBudgetMs,
     startupCeilingMs: STARTUP_CEILING_FACTOR * startupBudgetMs,
@@ -101,6 +101,7 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
     required: new Set(),
     failOnSkip: input.failOnSkip ?? false,
     warmup: input.warmup ?? true,
+    isolated: input.isolated ?? false,
     ...(readyRegExp ? { readyPattern: input.readyPattern!, readyRegExp } : {}),
     ...(input.readyDelayMs !== undefined ? { readyDelayMs: input.readyDelayMs } : {}),
   };

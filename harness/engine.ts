@@ -1,11 +1,15 @@
-/** Runs the selected checks against a candidate, at most `concurrency` at a time, and builds the report. */
+/**
+ * Runs the selected checks against a candidate and builds the report: plans the scenario runs
+ * (units) the checks need, runs at most `concurrency` at a time, and judges each check by its
+ * criterion once its units have ended.
+ */
 import { cpus, release } from 'node:os';
 import { CATALOGUE, requirement } from './catalog.js';
-import type { Check } from './checks/check.js';
+import type { Check, Needs, Scenario } from './checks/check.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckResult, Interruption, Report, TimelineEvent, Warmup } from './report.js';
+import type { CheckResult, Evidence, Interruption, Report, TimelineEvent, Warmup } from './report.js';
 import { CheckContext, CheckFailed, CheckSkipped, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
 import { reaperWatch } from './run/reaper.js';
 import type { ResolvedOptions } from './run/options.js';
@@ -42,15 +46,16 @@ export class Interrupted extends Error {
 /** The ID under which the warm-up start's events are told. */
 export const WARMUP_ID = 'warm-up';
 
-const traceLine = (id: string, event: TimelineEvent) =>
-  process.stderr.write(`[trace] ${id} ${event.tMs} ms ${event.event}${event.detail ? `: ${event.detail}` : ''}\n`);
+const traceLine = (label: string, event: TimelineEvent) =>
+  process.stderr.write(`[trace] ${label} ${event.tMs} ms ${event.event}${event.detail ? `: ${event.detail}` : ''}\n`);
 
-function listen(ctx: CheckContext, id: string, hooks: EngineHooks): void {
+/** Forwards a context's events: once to the trace, to the hook for each check it serves. */
+function listen(ctx: CheckContext, ids: string[], hooks: EngineHooks): void {
   const trace = hooks.trace ?? Boolean(process.env.GLC_TRACE);
   if (!trace && !hooks.onEvent) return;
   ctx.onEvent = (event) => {
-    if (trace) traceLine(id, event);
-    hooks.onEvent?.(id, event);
+    if (trace) traceLine(ids.join('+'), event);
+    for (const id of ids) hooks.onEvent?.(id, event);
   };
 }
 
@@ -58,48 +63,98 @@ export function verdictOptions(options: ResolvedOptions): VerdictOptions {
   return { strict: options.strict, expectedFailures: options.expectedFailures, require: options.required, failOnSkip: options.failOnSkip };
 }
 
-/** A watchdog on a whole check: every wait inside is budgeted, so reaching it is a harness bug. */
+/** A watchdog on a whole scenario run: every wait inside is budgeted, so reaching it is a harness bug. */
 function checkDeadlineMs(options: ResolvedOptions): number {
   return (options.trials * 3 + 12) * (options.startupCeilingMs + options.exitBudgetMs) + 60_000;
 }
 
-/** What every check of one run shares: its port pool and its temp dir (the candidates' TMPDIR). */
+/** What every scenario run of one run shares: its port pool and its temp dir (the candidates' TMPDIR). */
 interface RunScope {
   pool: PortPool;
   tmpDir: string;
   live: Set<CheckContext>;
-  /** Set when the run is interrupted: checks that end from now on are marked interrupted. */
+  /** Set when the run is interrupted: units that end from now on are marked interrupted. */
   interrupted?: { signal?: string };
+  /** Candidates spawned so far (the warm-up and every scenario run). */
+  spawns: number;
 }
 
 class WatchdogExpired extends Error {}
 
-async function runCheck(check: Check, options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<CheckResult> {
-  const req = requirement(check.id);
-  const live = scope.live;
+/** One run of a scenario, for the checks that depend on it. */
+interface Unit {
+  scenario: Scenario<unknown>;
+  checks: Check[];
+}
+
+/** What a unit left: its observation, or why there is none, and its evidence. */
+interface UnitRun {
+  observation?: unknown;
+  /** A candidate failure or skip that escaped the plan, or a harness error: every dependent gets it. */
+  broken?: { status: 'fail' | 'skip' | 'error'; message: string; expected?: string; actual?: string };
+  interrupted?: string;
+  evidence: Evidence;
+  startedAt: number;
+  endedAt: number;
+}
+
+/**
+ * The units of a run. Shared: one per scenario, serving every selected check that names it.
+ * Isolated: one per check and scenario, each observing only what that check needs. Units that
+ * run alone come first; the rest keep catalogue order.
+ */
+export function planUnits(checks: Check[], isolated: boolean): Unit[] {
+  const units: Unit[] = [];
+  const shared = new Map<Scenario<unknown>, Unit>();
+  for (const check of checks) {
+    for (const scenario of check.scenarios) {
+      const found = isolated ? undefined : shared.get(scenario);
+      if (found) found.checks.push(check);
+      else {
+        const unit = { scenario, checks: [check] };
+        units.push(unit);
+        shared.set(scenario, unit);
+      }
+    }
+  }
+  return [...units.filter((u) => u.scenario.exclusive), ...units.filter((u) => !u.scenario.exclusive)];
+}
+
+const labelOf = (unit: Unit) => unit.checks.map((c) => c.id).join('+');
+
+function needsOf(unit: Unit, options: ResolvedOptions): Needs<unknown> {
+  const ids = new Set(unit.checks.map((c) => c.id));
+  return {
+    ids,
+    has: (id) => ids.has(id),
+    pending(id, observation) {
+      const check = unit.checks.find((c) => c.id === id);
+      if (!check) return false;
+      if (check.scenarios.length !== 1) throw new Error(`${id} is judged on several scenarios: a plan cannot ask whether it is pending`);
+      return check.judge([observation], options).status === 'undecided';
+    },
+  };
+}
+
+async function runUnit(unit: Unit, options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<UnitRun> {
   const ctx = new CheckContext(options, scope.pool, scope.tmpDir);
-  listen(ctx, check.id, hooks);
-  live.add(ctx);
+  const ids = unit.checks.map((c) => c.id);
+  listen(ctx, ids, hooks);
+  scope.live.add(ctx);
   const startedAt = now();
-  let status: CheckResult['status'] = 'pass';
-  let message: string;
+  const run: Omit<UnitRun, 'endedAt'> = { evidence: ctx.evidence, startedAt };
   let watchdog: NodeJS.Timeout | undefined;
   try {
     const deadlineMs = hooks.watchdogMs ?? checkDeadlineMs(options);
     const deadline = new Promise<never>((_, reject) => {
       watchdog = setTimeout(() => reject(new WatchdogExpired(`the check did not finish within ${deadlineMs} ms`)), deadlineMs);
     });
-    message = await Promise.race([check.run(ctx), deadline]);
+    run.observation = await Promise.race([unit.scenario.observe(ctx, needsOf(unit, options)), deadline]);
   } catch (error) {
-    if (error instanceof CheckFailed) {
-      status = 'fail';
-      if (error.details.expected !== undefined) ctx.evidence.expected = error.details.expected;
-      if (error.details.actual !== undefined) ctx.evidence.actual = error.details.actual;
-    } else {
-      status = error instanceof CheckSkipped ? 'skip' : 'error';
-    }
-    message = status === 'error' ? `harness error: ${(error as Error).message}` : (error as Error).message;
-    // The check's own code still runs after the watchdog: stop it from starting anything first,
+    if (error instanceof CheckFailed) run.broken = { status: 'fail', message: error.message, ...error.details };
+    else if (error instanceof CheckSkipped) run.broken = { status: 'skip', message: error.message };
+    else run.broken = { status: 'error', message: `harness error: ${(error as Error).message}` };
+    // The plan's own code still runs after the watchdog: stop it from starting anything first,
     // so that nothing it spawns outlives the cleanup below.
     if (error instanceof WatchdogExpired) await ctx.abort();
   } finally {
@@ -109,34 +164,86 @@ async function runCheck(check: Check, options: ResolvedOptions, scope: RunScope,
     await ctx.cleanup();
   } catch (error) {
     if (error instanceof SurvivedCleanup) {
-      // The harness failed to end the candidate: whatever the check found, the run is not clean.
-      message = `harness error: ${error.message} (the check itself: ${status}: ${message})`;
-      status = 'error';
+      // The harness failed to end the candidate: whatever the plan saw, the run is not clean.
+      run.broken = { status: 'error', message: `harness error: ${error.message}` };
     } else {
-      if (status === 'pass') status = 'error';
+      run.broken ??= { status: 'error', message: `harness error: cleanup failed: ${(error as Error).message}` };
       ctx.note(`cleanup failed: ${(error as Error).message}`);
     }
   }
-  live.delete(ctx);
-  const durationMs = round(now() - startedAt);
+  scope.live.delete(ctx);
+  scope.spawns += ctx.spawnCount;
   if (scope.interrupted) {
-    // Whatever it concluded, it concluded from a candidate the interrupt killed.
-    ctx.note(`when interrupted the check was ending as ${status}: ${message}`);
     const last = ctx.evidence.timeline.at(-1);
+    const seconds = ((now() - startedAt) / 1000).toFixed(1);
+    run.interrupted = `interrupted${scope.interrupted.signal ? ` by ${scope.interrupted.signal}` : ''} after ${seconds} s${last ? `, after "${last.event}"` : ''}`;
+  }
+  return { ...run, endedAt: now() };
+}
+
+/** The evidence of a check judged on `runs`: theirs, timelines on the first run's clock. */
+function evidenceOf(runs: UnitRun[]): Evidence {
+  const origin = Math.min(...runs.map((r) => r.startedAt));
+  const evidence: Evidence = { processes: [], portHolders: [], timeline: [], notes: [] };
+  for (const run of runs) {
+    const shift = round(run.startedAt - origin);
+    evidence.processes.push(...run.evidence.processes);
+    evidence.portHolders.push(...run.evidence.portHolders);
+    evidence.timeline.push(...run.evidence.timeline.map((e) => (shift === 0 ? { ...e } : { ...e, tMs: round(e.tMs + shift) })));
+    evidence.notes.push(...run.evidence.notes);
+  }
+  evidence.timeline.sort((a, b) => a.tMs - b.tMs);
+  return evidence;
+}
+
+/** A check's result: its criterion over its units' observations, or what kept them from it. */
+function resultOf(check: Check, runs: UnitRun[], options: ResolvedOptions): CheckResult {
+  const req = requirement(check.id);
+  const evidence = evidenceOf(runs);
+  let status: CheckResult['status'];
+  let message: string;
+  let measurements: Record<string, number> = {};
+  const broken = runs.find((r) => r.broken)?.broken;
+  if (broken) {
+    ({ status, message } = broken);
+    if (broken.expected !== undefined) evidence.expected = broken.expected;
+    if (broken.actual !== undefined) evidence.actual = broken.actual;
+  } else {
+    const judgement = check.judge(runs.map((r) => r.observation), options);
+    for (const [name, value] of Object.entries(judgement.measurements ?? {})) if (Number.isFinite(value)) measurements[name] = round(value);
+    evidence.notes.push(...(judgement.notes ?? []));
+    if (judgement.status === 'undecided') {
+      status = 'error';
+      message = 'harness error: the observations left the criterion undecided';
+    } else {
+      status = judgement.status;
+      message = judgement.message;
+      if (judgement.status === 'fail') {
+        if (judgement.expected !== undefined) evidence.expected = judgement.expected;
+        if (judgement.actual !== undefined) evidence.actual = judgement.actual;
+      }
+    }
+  }
+  const interrupted = runs.find((r) => r.interrupted)?.interrupted;
+  if (interrupted) {
+    // Whatever it concluded, it concluded from a candidate the interrupt killed.
+    evidence.notes.push(`when interrupted the check was ending as ${status}: ${message}`);
     status = 'error';
-    message = `interrupted${scope.interrupted.signal ? ` by ${scope.interrupted.signal}` : ''} after ${(durationMs / 1000).toFixed(1)} s${last ? `, after "${last.event}"` : ''}`;
+    message = interrupted;
+    measurements = {};
   }
   return {
     id: req.id,
     level: req.level,
     title: req.title,
     section: req.section,
+    requirement: req.sentence,
     status,
     outcome: outcomeOf({ id: req.id, level: req.level, status }, verdictOptions(options)),
-    durationMs,
+    durationMs: round(Math.max(...runs.map((r) => r.endedAt)) - Math.min(...runs.map((r) => r.startedAt))),
     message,
-    measurements: ctx.measurements,
-    evidence: ctx.evidence,
+    measurements,
+    evidence,
   };
 }
 
@@ -149,39 +256,62 @@ class ScheduleInterrupted extends Error {
   }
 }
 
-/** Runs `checks` with a concurrency limit; an exclusive check runs with nothing beside it. */
+/**
+ * Runs the units with a concurrency limit (a unit that runs alone has nothing beside it), and
+ * judges each check as soon as the last unit it depends on has ended.
+ */
 async function schedule(checks: Check[], options: ResolvedOptions, hooks: EngineHooks, scope: RunScope): Promise<CheckResult[]> {
   const live = scope.live;
-  const running = new Map<string, Promise<void>>();
+  const units = planUnits(checks, options.isolated);
+  const runs = new Map<Unit, UnitRun>();
+  const running = new Map<Unit, Promise<void>>();
   const results = new Map<string, CheckResult>();
-  const pending = [...checks];
+  const announced = new Set<string>();
+  const pending = [...units];
   let aborted = false;
   let interrupted: string[] = [];
   const onAbort = () => {
     aborted = true;
-    interrupted = [...running.keys()];
+    interrupted = [...new Set([...running.keys()].flatMap((u) => u.checks.map((c) => c.id)))];
     scope.interrupted = signalName(hooks.signal);
     for (const ctx of live) void ctx.abort();
   };
   if (hooks.signal?.aborted) onAbort();
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  const unitsOf = (check: Check) => units.filter((u) => u.checks.includes(check));
+  const judgeReady = () => {
+    for (const check of checks) {
+      if (results.has(check.id)) continue;
+      const own = unitsOf(check);
+      if (!own.every((u) => runs.has(u))) continue;
+      // In scenario order: the criterion takes the observations so.
+      const ordered = check.scenarios.map((s) => runs.get(own.find((u) => u.scenario === s)!)!);
+      const result = resultOf(check, ordered, options);
+      results.set(check.id, result);
+      if (!aborted) hooks.onResult?.(result);
+    }
+  };
   try {
     while (pending.length > 0 && !aborted) {
       const next = pending[0]!;
-      const room = next.exclusive ? running.size === 0 : running.size < options.concurrency;
-      const blockedByExclusive = [...running.keys()].some((id) => checks.find((c) => c.id === id)?.exclusive);
+      const room = next.scenario.exclusive ? running.size === 0 : running.size < options.concurrency;
+      const blockedByExclusive = [...running.keys()].some((u) => u.scenario.exclusive);
       if (!room || blockedByExclusive) {
         await Promise.race(running.values());
         continue;
       }
       pending.shift();
-      hooks.onCheckStart?.(next.id);
-      const task = runCheck(next, options, scope, hooks).then((result) => {
-        results.set(next.id, result);
-        running.delete(next.id);
-        if (!aborted) hooks.onResult?.(result);
+      for (const check of next.checks) {
+        if (announced.has(check.id)) continue;
+        announced.add(check.id);
+        hooks.onCheckStart?.(check.id);
+      }
+      const task = runUnit(next, options, scope, hooks).then((run) => {
+        runs.set(next, run);
+        running.delete(next);
+        judgeReady();
       });
-      running.set(next.id, task);
+      running.set(next, task);
       await sleep(0);
     }
     await Promise.all(running.values());
@@ -205,7 +335,7 @@ async function warmUp(options: ResolvedOptions, scope: RunScope, hooks: EngineHo
   const signal = hooks.signal;
   // A candidate that never gets ready is the checks' business: the warm-up waits only the budget.
   const ctx = new CheckContext({ ...options, startupCeilingMs: options.startupBudgetMs }, scope.pool, scope.tmpDir);
-  listen(ctx, WARMUP_ID, hooks);
+  listen(ctx, [WARMUP_ID], hooks);
   scope.live.add(ctx);
   const onAbort = () => void ctx.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -224,6 +354,7 @@ async function warmUp(options: ResolvedOptions, scope: RunScope, hooks: EngineHo
     signal?.removeEventListener('abort', onAbort);
     await ctx.cleanup().catch(() => {});
     scope.live.delete(ctx);
+    scope.spawns += ctx.spawnCount;
   }
 }
 
@@ -232,13 +363,13 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
   const t0 = now();
   const tmpDir = mkdtempSync(join(tmpdir(), RUN_TMP_PREFIX));
   reaperWatch.dir(tmpDir);
-  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set() };
+  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set(), spawns: 0 };
   let results: CheckResult[];
   let warmup: Warmup | undefined;
   const partial = (running: string[], done: CheckResult[]): Interrupted => {
     const ran = new Set(done.map((r) => r.id));
     const interruption: Interruption = { ...signalName(hooks.signal), running, notStarted: checks.filter((c) => !ran.has(c.id)).map((c) => c.id) };
-    return new Interrupted(running, buildReport(checks, options, done, { startedAt, durationMs: round(now() - t0), warmup, interruption }));
+    return new Interrupted(running, buildReport(checks, options, done, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, warmup, interruption }));
   };
   try {
     if (options.warmup) {
@@ -257,7 +388,7 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
     rmSync(tmpDir, { recursive: true, force: true });
     reaperWatch.dirRemoved(tmpDir);
   }
-  return buildReport(checks, options, results, { startedAt, durationMs: round(now() - t0), warmup });
+  return buildReport(checks, options, results, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, warmup });
 }
 
 /** The report of a run, or of the part of it that ran before an interrupt (exit code 2). */
@@ -265,7 +396,7 @@ function buildReport(
   checks: Check[],
   options: ResolvedOptions,
   results: CheckResult[],
-  run: { startedAt: Date; durationMs: number; warmup?: Warmup; interruption?: Interruption },
+  run: { startedAt: Date; durationMs: number; spawns: number; warmup?: Warmup; interruption?: Interruption },
 ): Report {
   const judged = verdictOfOutcomes(results.map((r) => r.outcome));
   const exitCode = run.interruption ? 2 : judged.exitCode;
@@ -292,6 +423,7 @@ function buildReport(
       startupCeilingMs: options.startupCeilingMs,
       strict: options.strict,
       warmup: options.warmup,
+      isolated: options.isolated,
       ...(options.readyPattern !== undefined ? { readyPattern: options.readyPattern } : {}),
       ...(options.readyDelayMs !== undefined ? { readyDelayMs: options.readyDelayMs } : {}),
       ...(options.required.size > 0 ? { require: [...options.required] } : {}),
@@ -301,6 +433,7 @@ function buildReport(
     ...(run.warmup ? { warmup: run.warmup } : {}),
     startedAt: run.startedAt.toISOString(),
     durationMs: run.durationMs,
+    spawns: run.spawns,
     conformant: exitCode === 0,
     exitCode,
     summary: summarize(results),

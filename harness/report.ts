@@ -76,6 +76,8 @@ export interface CheckResult {
   level: Level;
   title: string;
   section: string;
+  /** The requirement sentence of the spec, so a failure says what was required. */
+  requirement?: string;
   status: Status;
   outcome: Outcome;
   durationMs: number;
@@ -100,6 +102,11 @@ export interface RunSettings {
   readyPattern?: string;
   readyDelayMs?: number;
   warmup: boolean;
+  /**
+   * --isolated: every check ran its own scenarios (no observation shared between checks).
+   * Optional for version-2 reports of earlier harnesses; this harness always writes it.
+   */
+  isolated?: boolean;
   /** --require: IDs that must run; a skip of one is a counted failure (outcome `fail`). */
   require?: string[];
   /** --fail-on-skip: a skipped MUST (with --strict, any skipped check) is a counted failure. */
@@ -173,6 +180,11 @@ export interface Report {
   warmup?: Warmup;
   startedAt: string;
   durationMs: number;
+  /**
+   * Candidate processes the run spawned, the warm-up included. Optional for version-2 reports of
+   * earlier harnesses; this harness always writes it.
+   */
+  spawns?: number;
   conformant: boolean;
   exitCode: 0 | 1 | 2;
   summary: Summary;

@@ -13,6 +13,7 @@ import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckResult, Report } from '../harness/report.js';
+import { runCost } from '../harness/reporters/cost.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILDS = ['openclaw', 'clawdbot'];
@@ -114,6 +115,8 @@ async function runBuild(name: string, harnessOptions: string[]): Promise<number>
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
     process.stdout.write(`\n${name} verdicts against ${expectedFailures}:\n`);
     process.stdout.write(verdicts(report.checks, readTruth(join(dir, 'expected-failures.txt'))));
+    const cost = runCost(report);
+    summary += `, ${cost.spawns} spawns, spawn to ready p50 ${(cost.medianSpawnToReadyMs / 1000).toFixed(2)} s: ${cost.startupEquivalents.toFixed(1)} startup-equivalents (target <= 25)`;
     summary += `, ${measurements(report.checks).join(', ')}`;
   } else {
     summary += ', no report written';

@@ -1,7 +1,8 @@
 /** The engine with checks of the test's own: outcomes streamed as final, and the watchdog's stop. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Check } from '../harness/checks/check.js';
+import { check, type Check, type Scenario } from '../harness/checks/check.js';
+import { fail, pass } from '../harness/judge/judgement.js';
 import { resolveRun } from '../harness/config.js';
 import { runChecks } from '../harness/engine.js';
 import type { CheckResult } from '../harness/report.js';
@@ -11,10 +12,8 @@ import { sleep } from '../harness/run/time.js';
 const options = () => resolveRun({ warmup: false }).options;
 
 test('each result is streamed with its final outcome: a failed SHOULD is a warning, not FAIL', async () => {
-  const checks: Check[] = [
-    { id: 'CRASH-4', run: async (ctx) => ctx.fail('a lock file outlived the gateway') },
-    { id: 'BIND-1', run: async () => 'fine' },
-  ];
+  const nothing: Scenario<object> = { name: 'nothing', observe: async () => ({}) };
+  const checks: Check[] = [check('CRASH-4', nothing, () => fail('a lock file outlived the gateway')), check('BIND-1', nothing, () => pass('fine'))];
   const streamed: CheckResult[] = [];
   const report = await runChecks(checks, { ...options(), expectedFailures: new Set(['BIND-1']) }, { onResult: (r) => streamed.push(structuredClone(r)) });
   assert.deepEqual(streamed.map((r) => [r.id, r.outcome]), [['CRASH-4', 'should-failure'], ['BIND-1', 'stale-expected-failure']]);
@@ -26,9 +25,9 @@ test('each result is streamed with its final outcome: a failed SHOULD is a warni
 test('a check stopped by the watchdog starts nothing after its cleanup', async () => {
   let afterWatchdog: string | undefined;
   let spawned = false;
-  const check: Check = {
-    id: 'BIND-1',
-    async run(ctx: CheckContext) {
+  const late: Scenario<object> = {
+    name: 'late',
+    async observe(ctx: CheckContext) {
       const profile = await ctx.profile();
       await sleep(600); // past the watchdog: the engine has cleaned up by now
       try {
@@ -37,10 +36,10 @@ test('a check stopped by the watchdog starts nothing after its cleanup', async (
       } catch (error) {
         afterWatchdog = (error as Error).message;
       }
-      return 'never reached in time';
+      return {};
     },
   };
-  const report = await runChecks([check], options(), { watchdogMs: 200 });
+  const report = await runChecks([check('BIND-1', late, () => pass('never reached in time'))], options(), { watchdogMs: 200 });
   assert.equal(report.checks[0]!.status, 'error');
   assert.match(report.checks[0]!.message, /did not finish within 200 ms/);
   await sleep(700);

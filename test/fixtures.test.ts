@@ -1,8 +1,10 @@
 /**
- * The mutation suite: the harness runs every fixture of fixtures/catalog.json and must report
- * exactly the entry's `expectFail` set: a surviving mutant or a false failure fails this test.
+ * The mutation suite: the harness runs every fixture of fixtures/catalog.json, with shared
+ * planning and with --isolated, and must report exactly the entry's `expectFail` set both times
+ * with identical statuses: a surviving mutant, a false failure or a planning that changes a
+ * verdict fails this test.
  * Prints the kill matrix (fixture x ID); fixtures/README.md holds the same matrix, checked fresh
- * (regenerate with UPDATE_FIXTURE_MATRIX=1).
+ * (regenerate with npm run fixtures:readme).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,29 +19,11 @@ import { runConformance } from '../harness/index.js';
 import type { Report } from '../harness/report.js';
 import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../harness/run/ports.js';
 import { ROOT, processesWith } from './helpers/cli.js';
+import { FIXTURES, FIXTURES_DIR, README, expectedMatrix, freshReadme, matrix, selectedIds, type Fixture } from './helpers/fixture-matrix.js';
 
-interface Fixture {
-  name: string;
-  kind: 'good' | 'broken';
-  language: string;
-  description: string;
-  argv: string[];
-  expectFail: string[];
-  build?: { cc: string };
-  harnessArgs?: string[];
-  /**
-   * Binds 18789 in every check, outside BIND-2: the self-test holds the harness's host-wide
-   * 18789 lock while it runs, so no BIND-2 of any harness run on the host overlaps it.
-   */
-  bindsDefaultPort?: boolean;
-  /** Its defect makes checks wait out budgets: started first, so it does not finish last. */
-  slow?: boolean;
-}
 
-const FIXTURES_DIR = join(ROOT, 'fixtures');
-const README = join(FIXTURES_DIR, 'README.md');
-const fixtures: Fixture[] = JSON.parse(readFileSync(join(FIXTURES_DIR, 'catalog.json'), 'utf8')).fixtures;
 const IDS = CATALOGUE.requirements.map((r) => r.id);
+const fixtures = FIXTURES;
 /** Trials per timing check: the defects are deterministic, three keep a true median. */
 const SELF_TEST_ARGS = ['--trials', '3', '--concurrency', '2'];
 const PARALLEL_RUNS = 4;
@@ -67,24 +51,6 @@ function build(fixture: Fixture): string | undefined {
   return out;
 }
 
-/** The kill matrix: a row per fixture, a column per ID; F fails, . passes, - is not run (--only). */
-export function matrix(rows: { name: string; failing: string[]; selected: string[] }[]): string {
-  const header = `| fixture | ${IDS.join(' | ')} |`;
-  const rule = `|---|${IDS.map(() => ':-:').join('|')}|`;
-  const cell = (r: (typeof rows)[number], id: string) => (r.failing.includes(id) ? 'F' : r.selected.includes(id) ? '.' : '-');
-  const lines = rows.map((r) => `| ${r.name} | ${IDS.map((id) => cell(r, id)).join(' | ')} |`);
-  const killed = IDS.map((id) => rows.filter((r) => r.failing.includes(id)).length);
-  return [header, rule, ...lines, `| **kills** | ${killed.join(' | ')} |`].join('\n');
-}
-
-/** The IDs an entry's harnessArgs select (all of them without --only or --skip). */
-function selectedIds(fixture: Fixture): string[] {
-  const request = parseCommandLine([...(fixture.harnessArgs ?? []), '--', process.execPath, '{port}']);
-  return resolveRun(request.run).checks.map((c) => c.id);
-}
-
-const expectedMatrix = () => matrix(fixtures.map((f) => ({ name: f.name, failing: f.expectFail, selected: selectedIds(f) })));
-
 describe('the fixture catalogue', () => {
   test('entries are well formed', () => {
     assert.ok(fixtures.length >= 20, `${fixtures.length} fixtures`);
@@ -105,9 +71,7 @@ describe('the fixture catalogue', () => {
 
   test('fixtures/README.md holds the current kill matrix', () => {
     const text = readFileSync(README, 'utf8');
-    const fresh = text.replace(/(<!-- matrix:start -->\n)[\s\S]*?(<!-- matrix:end -->)/, `$1${expectedMatrix()}\n$2`);
-    if (process.env.UPDATE_FIXTURE_MATRIX) writeFileSync(README, fresh);
-    assert.equal(text, fresh, 'run UPDATE_FIXTURE_MATRIX=1 npm test to regenerate the matrix');
+    assert.equal(text, freshReadme(text), 'run npm run fixtures:readme to regenerate the matrix');
   });
 });
 
@@ -128,31 +92,49 @@ async function harness(fixture: Fixture, args: string[]): Promise<Report> {
   }
 }
 
+/** Plannings the self-test runs every entry with: their verdicts must be identical. */
+const PLANNINGS = [
+  { name: 'shared', args: [] as string[] },
+  { name: 'isolated', args: ['--isolated'] },
+];
+
 /**
- * Judges one entry. A `skip` of an id in `expectFail` (the environment cannot run that check:
- * BIND-2 while 18789 is busy, BINDFAIL-1 without an injection method) is no kill and no pass:
- * once every other id matched, the entry's test is reported skipped, naming the check and why
- * (fixtures/README.md states the same rule).
+ * Judges one entry, with shared planning and then --isolated: each run must report exactly the
+ * entry's `expectFail`, and the two must agree on every check's status. A `skip` of an id in
+ * `expectFail` (the environment cannot run that check: BIND-2 while 18789 is busy, BINDFAIL-1
+ * without an injection method) is no kill and no pass: once every other id matched, the entry's
+ * test is reported skipped, naming the check and why (fixtures/README.md states the same rule).
  */
 async function judge(fixture: Fixture, t: TestContext): Promise<void> {
   const bin = build(fixture);
   const argv = fixture.argv.map((w) => fill(w, bin));
-  const report = await harness(fixture, [...SELF_TEST_ARGS, ...(fixture.harnessArgs ?? []), '--', ...argv]);
-  const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-  observed.set(fixture.name, { failing, selected: report.options.selected });
-  if (process.env.FIXTURE_REPORTS) writeFileSync(join(process.env.FIXTURE_REPORTS, `${fixture.name}.json`), JSON.stringify(report, null, 2));
-  const errors = report.checks.filter((c) => c.status === 'error');
-  assert.deepEqual(errors.map((c) => `${c.id}: ${c.message}`), [], `${fixture.name}: harness errors`);
-  const explain = (ids: string[]) => ids.map((id) => `${id}: ${report.checks.find((c) => c.id === id)?.message ?? 'not run'}`).join('\n  ');
-  const falseFailures = failing.filter((id) => !fixture.expectFail.includes(id));
-  const notJudged = report.checks.filter((c) => c.status === 'skip' && fixture.expectFail.includes(c.id));
-  const survivors = fixture.expectFail.filter((id) => !failing.includes(id) && !notJudged.some((c) => c.id === id));
-  assert.deepEqual(
-    { falseFailures, survivors },
-    { falseFailures: [], survivors: [] },
-    `${fixture.name}:\n  false failures:\n  ${explain(falseFailures)}\n  survivors:\n  ${explain(survivors)}`,
-  );
-  if (notJudged.length > 0) t.skip(`not judged on this host: ${notJudged.map((c) => `${c.id} skipped (${c.message})`).join('; ')}`);
+  const statuses = new Map<string, string>();
+  const notJudged = new Set<string>();
+  for (const planning of PLANNINGS) {
+    const report = await harness(fixture, [...SELF_TEST_ARGS, ...planning.args, ...(fixture.harnessArgs ?? []), '--', ...argv]);
+    const name = `${fixture.name} (${planning.name})`;
+    const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+    if (planning.name === 'shared') observed.set(fixture.name, { failing, selected: report.options.selected });
+    if (process.env.FIXTURE_REPORTS) writeFileSync(join(process.env.FIXTURE_REPORTS, `${fixture.name}.${planning.name}.json`), JSON.stringify(report, null, 2));
+    const errors = report.checks.filter((c) => c.status === 'error');
+    assert.deepEqual(errors.map((c) => `${c.id}: ${c.message}`), [], `${name}: harness errors`);
+    const explain = (ids: string[]) => ids.map((id) => `${id}: ${report.checks.find((c) => c.id === id)?.message ?? 'not run'}`).join('\n  ');
+    const falseFailures = failing.filter((id) => !fixture.expectFail.includes(id));
+    const skipped = report.checks.filter((c) => c.status === 'skip' && fixture.expectFail.includes(c.id));
+    const survivors = fixture.expectFail.filter((id) => !failing.includes(id) && !skipped.some((c) => c.id === id));
+    assert.deepEqual(
+      { falseFailures, survivors },
+      { falseFailures: [], survivors: [] },
+      `${name}:\n  false failures:\n  ${explain(falseFailures)}\n  survivors:\n  ${explain(survivors)}`,
+    );
+    for (const c of skipped) notJudged.add(`${c.id} skipped (${c.message})`);
+    if (statuses.size === 0) for (const c of report.checks) statuses.set(c.id, c.status);
+    else {
+      const differing = report.checks.filter((c) => statuses.get(c.id) !== c.status).map((c) => `${c.id}: shared ${statuses.get(c.id)}, isolated ${c.status} (${c.message})`);
+      assert.deepEqual(differing, [], `${fixture.name}: shared and isolated planning disagree`);
+    }
+  }
+  if (notJudged.size > 0) t.skip(`not judged on this host: ${[...notJudged].join('; ')}`);
 }
 
 describe('the harness judges every fixture exactly as catalogued', () => {
@@ -166,7 +148,7 @@ describe('the harness judges every fixture exactly as catalogued', () => {
     // First what holds the 18789 lock (others' BIND-2 waits for it), then what waits out budgets.
     const rank = (f: Fixture) => (f.bindsDefaultPort ? 0 : f.slow ? 1 : 2);
     for (const fixture of [...fixtures].sort((a, b) => rank(a) - rank(b))) {
-      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]`, { timeout: 600_000 }, (t) => judge(fixture, t));
+      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}], shared and isolated`, { timeout: 900_000 }, (t) => judge(fixture, t));
     }
   });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { bindProbe, portHolders, portState, tcpConnect, websocketUpgrade } from '../harness/observe/probes.js';
-import { commandLine, isAlive, isLoopbackHost, listenSocketsOnPort, processFamily, allProcesses, readProcess, tcpSocketsOnPort } from '../harness/observe/procfs.js';
+import { isLoopbackHost } from '../harness/judge/bind.js';
+import { commandLine, isAlive, listenSocketsOnPort, processFamily, allProcesses, readProcess, tcpSocketsOnPort } from '../harness/observe/procfs.js';
 import { BLOCK_SIZE, HostLock, PortPool } from '../harness/run/ports.js';
 
 function listen(port: number, host: string, options: { ipv6Only?: boolean } = {}): Promise<Server> {

@@ -56,6 +56,7 @@ function result(id: string, status: Status, options: VerdictOptions, message = `
     level: req.level,
     title: req.title,
     section: req.section,
+    requirement: req.sentence,
     status,
     outcome: outcomeOf({ id, level: req.level, status }, options),
     durationMs: 1234.5,
@@ -75,6 +76,7 @@ function report(entries: [string, Status, string?][], options: Partial<VerdictOp
     candidate: { argv: ['node', 'gw.js', '--port', '{port}'], cwd: '/work', env: {} },
     startedAt: '2026-12-01T09:00:00.000Z',
     durationMs: 5000,
+    spawns: 3,
     conformant: exitCode === 0,
     exitCode,
     summary: summarize(checks),
@@ -292,3 +294,64 @@ describe('live progress', () => {
 });
 
 
+
+describe("the spec's Reporters section and the reporters agree", () => {
+  const spec = readFileSync(join(ROOT, 'spec/gateway-lock.md'), 'utf8');
+  const section = spec.slice(spec.indexOf('### Reporters'), spec.indexOf('### JSON report')).replace(/\s+/g, ' ');
+  /** Every outcome once: pass, skip, fail (MUST), should-failure, expected-failure, stale entry, error. */
+  const every = () =>
+    report(
+      [
+        ['BIND-1', 'pass'],
+        ['BIND-2', 'skip', '18789 is not free'],
+        ['BIND-3', 'fail', 'the upgrade was refused'],
+        ['BIND-4', 'fail', 'exposed on 0.0.0.0'],
+        ['BIND-5', 'pass'],
+        ['CONFLICT-1', 'error', 'harness error: no occupier'],
+        ['CRASH-4', 'fail', 'a lock file outlived the gateway'],
+      ],
+      { expectedFailures: new Set(['BIND-4', 'BIND-5']) },
+    );
+  const said = (phrase: string) => assert.ok(section.includes(phrase), `the spec's Reporters section no longer says ${phrase}`);
+
+  test('spec: the outcome labels the section lists are the labels written', () => {
+    const text = specReporter(PLAIN).finish(every()) + every().checks.map((c) => specReporter(PLAIN).onResult!(c)).join('');
+    for (const label of ['PASS', 'FAIL', 'WARN', 'XFAIL', 'STALE', 'SKIP', 'ERROR']) {
+      said(`\`${label}\``);
+      assert.match(text, new RegExp(`^${label} `, 'm'), label);
+    }
+    assert.match(text, /^ {2}requirement: The listener on P MUST be a WebSocket endpoint/m, 'a failure quotes its requirement sentence');
+  });
+
+  test('TAP: the directives the section lists are the directives written', () => {
+    const { text } = tap(every());
+    for (const [phrase, line] of [
+      ['`ok … # SKIP <reason>`', /^ok \d+ - BIND-2 .* # SKIP 18789 is not free$/m],
+      ['`not ok … # TODO expected failure (listed in --expected-failures)`', /^not ok \d+ - BIND-4 .* # TODO expected failure \(listed in --expected-failures\)$/m],
+      ['`not ok … # TODO warning: SHOULD not met (fails the run only with --strict)`', /^not ok \d+ - CRASH-4 .* # TODO warning: SHOULD not met \(fails the run only with --strict\)$/m],
+      ['a plain `not ok` for `fail`, `stale-expected-failure` and `error`', /^not ok \d+ - BIND-3 [^#\n]*$(?:[\s\S]*)^not ok \d+ - BIND-5 [^#\n]*$(?:[\s\S]*)^not ok \d+ - CONFLICT-1 [^#\n]*$/m],
+    ] as const) {
+      said(phrase);
+      assert.match(text, line, phrase);
+    }
+  });
+
+  test('JUnit: suites, names and elements as the section lists them', () => {
+    const xml = junitXml(every());
+    said('One `<testsuite>` per section, named `gateway-lock.<SECTION>`');
+    assert.match(xml, /<testsuite name="gateway-lock\.BIND" /);
+    assert.match(xml, /<testsuite name="gateway-lock\.CRASH" /);
+    said('named `<ID>: <title>`, with classname `gateway-lock.<SECTION>`');
+    assert.ok(xml.includes(`<testcase classname="gateway-lock.BIND" name="BIND-1: ${requirement('BIND-1').title}"`), 'testcase name and classname');
+    for (const [phrase, element] of [
+      ['`<failure>` for `fail` and `stale-expected-failure`', /<failure type="fail"[\s\S]*<failure type="stale-expected-failure"/],
+      ['`<error>` for `error`', /<error type="error"/],
+      ['`<skipped message="<reason>">` for `skip`', /<skipped type="skip" message="18789 is not free"/],
+      ['`<skipped message="expected failure (listed in --expected-failures): <message>">`', /<skipped type="expected-failure" message="expected failure \(listed in --expected-failures\): exposed on 0\.0\.0\.0"/],
+      ['`<skipped message="warning: SHOULD not met (fails the run only with --strict): <message>">`', /<skipped type="should-failure" message="warning: SHOULD not met \(fails the run only with --strict\): a lock file outlived the gateway"/],
+    ] as const) {
+      said(phrase.replace(/\s+/g, ' '));
+      assert.match(xml, element, phrase);
+    }
+  });
+});

@@ -445,6 +445,7 @@ function sampleReport(): Report {
     warmup: { durationMs: 850, listenMs: 640, readyMs: 180, readiness: 'quiescent' },
     startedAt: '2025-12-11T09:00:00.000Z',
     durationMs: 1234,
+    spawns: 4,
     conformant: true,
     exitCode: 0,
     summary: { total: 2, pass: 1, fail: 1, skip: 0, error: 0, expectedFailures: 1, staleExpectedFailures: 0, passed: 1, failed: 0, warnings: 0, mustNotRun: [] },
@@ -552,8 +553,9 @@ test('the schema rejects what the Report type forbids', () => {
 test('the schema requires every required field of the Report type', () => {
   const validate = compileSchema();
   const report = sampleReport();
-  // passed, failed, warnings and mustNotRun: optional so that earlier schemaVersion 2 reports stay valid.
-  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness', 'passed', 'failed', 'warnings', 'mustNotRun']);
+  // passed, failed, warnings, mustNotRun, isolated, spawns and requirement: optional so that
+  // earlier schemaVersion 2 reports stay valid.
+  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness', 'passed', 'failed', 'warnings', 'mustNotRun', 'isolated', 'spawns', 'requirement']);
   const open = new Set(['measurements', 'env']); // records: any keys, none required
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {

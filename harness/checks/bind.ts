@@ -1,37 +1,85 @@
-/** BIND: the lock is the listener. */
-import { TCP_STATE_NAMES, commandLine, holdersOf, isLoopbackHost, tcpSocketsOnPort, type ListenSocket } from '../observe/procfs.js';
-import { portHolders, portState, tcpConnect, upgradeWithin } from '../observe/probes.js';
+/** BIND and ISOLATION observation plans: gateways started on free ports, and on the default port. */
+import type { StartSeen, StartStep, SideBySide, UpgradeSeen } from '../judge/bind.js';
+import type { Step } from '../judge/judgement.js';
+import { TCP_STATE_NAMES, commandLine, holdersOf, listenSocketsOnPort, tcpSocketsOnPort, type ListenSocket } from '../observe/procfs.js';
+import { portHolders, portState, tcpConnect, upgradeWithin, websocketUpgrade } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
+import type { CheckContext, StartedCandidate } from '../run/context.js';
 import { WAITS } from '../run/options.js';
 import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../run/ports.js';
-import { now, sleep, summarize } from '../run/time.js';
-import type { Listening } from '../run/candidate.js';
-import type { CheckContext } from '../run/context.js';
-import type { Check } from './check.js';
+import { now, sleep } from '../run/time.js';
+import type { Scenario } from './check.js';
 
-const coversLoopback = (host: string): boolean => host === '127.0.0.1' || host === '0.0.0.0' || host === '::';
-
-/** Passes when the listener covers 127.0.0.1:port and a TCP connect to it succeeds. */
-async function expectLoopbackListener(ctx: CheckContext, listening: Listening, port: number): Promise<string> {
-  const addresses = listening.sockets.map((s) => s.address).join(', ');
-  if (!listening.sockets.some((s) => coversLoopback(s.host))) {
-    ctx.fail(`listens on ${addresses}, not on 127.0.0.1:${port}`, {
-      expected: `LISTEN on 127.0.0.1:${port}`,
-      actual: addresses,
-    });
-  }
-  if (!(await tcpConnect(port, ctx.wait(WAITS.connectMs)))) ctx.fail(`LISTEN on ${addresses} but a connect to 127.0.0.1:${port} failed`);
-  return `listening on ${addresses}`;
+/** What was seen of a started gateway: its times and LISTEN addresses once ready. */
+export function startSeen(candidate: StartedCandidate, port: number): StartSeen {
+  return {
+    port,
+    listenMs: candidate.listening.at - candidate.spawnedAt,
+    readyMs: candidate.ready.at - candidate.listening.at,
+    readiness: candidate.ready.method,
+    addresses: candidate.listening.sockets.map((s) => s.address),
+  };
 }
 
-// BIND-1 MUST: With --port P, the gateway listens on TCP 127.0.0.1:P at startup.
-const bind1: Check = {
-  id: 'BIND-1',
-  async run(ctx: CheckContext) {
+const upgradeSeen = (u: { ok: boolean; status?: number; error?: string }): UpgradeSeen => ({
+  ok: u.ok,
+  ...(u.status !== undefined ? { status: u.status } : {}),
+  ...(u.error !== undefined ? { error: u.error } : {}),
+});
+
+export interface ServeObservation {
+  /** The first gateway: BIND-1, -3 and -4 are judged on it, and it is ISOLATION-1's instance 1. */
+  first?: StartStep;
+  /** ISOLATION-1's instance 2, on a second port, started while the first runs. */
+  second?: Step<{ port: number }>;
+  sideBySide?: SideBySide;
+}
+
+/**
+ * One gateway on a free port with a fresh profile, then (for ISOLATION-1) a second beside it.
+ * The first is asked, in this order, what its dependents need: a TCP connect (BIND-1, BIND-4),
+ * the LISTEN sockets of its processes (BIND-4), a WebSocket upgrade (BIND-3).
+ */
+export const serve: Scenario<ServeObservation> = {
+  name: 'serve',
+  async observe(ctx, needs) {
+    const observation: ServeObservation = {};
     const profile = await ctx.profile();
-    const candidate = await ctx.start(profile);
-    ctx.measure({ startup: candidate.listening.at - candidate.spawnedAt, ready: candidate.ready.at - candidate.listening.at });
-    return expectLoopbackListener(ctx, candidate.listening, profile.port);
+    let first: StartedCandidate | undefined;
+    observation.first = await ctx.attempt(async () => {
+      first = await ctx.start(profile);
+      const seen = startSeen(first, profile.port);
+      // One round trip, so that listeners opened right after the first one exist too.
+      if (needs.has('BIND-1') || needs.has('BIND-4')) seen.connected = await tcpConnect(profile.port, ctx.wait(WAITS.connectMs));
+      if (needs.has('BIND-4')) {
+        const own = new Set(first.family());
+        seen.holders = portHolders(profile.port).filter((h) => own.has(h.pid));
+        ctx.recordHolders(seen.holders);
+      }
+      if (needs.has('BIND-3')) {
+        const upgrade = await upgradeWithin(profile.port, ctx.wait(WAITS.connectMs));
+        ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
+        seen.upgrade = upgradeSeen(upgrade);
+      }
+      return seen;
+    });
+    if (!needs.has('ISOLATION-1') || !first) return observation;
+    const other = await ctx.profile();
+    let second: StartedCandidate | undefined;
+    observation.second = await ctx.attempt(async () => {
+      second = await ctx.start(other, 'instance 2');
+      return { port: other.port };
+    });
+    if (!second) return observation;
+    const instances: SideBySide['instances'] = [];
+    for (const [candidate, port] of [[first, profile.port], [second, other.port]] as const) {
+      const inodes = candidate.listening.inodes;
+      const stillListening = listenSocketsOnPort(port).some((s) => inodes.includes(s.inode));
+      const upgrade = await websocketUpgrade(port, ctx.wait(WAITS.connectMs));
+      instances.push({ port, stillListening, upgrade: upgradeSeen(upgrade) });
+    }
+    observation.sideBySide = { instances };
+    return observation;
   },
 };
 
@@ -82,112 +130,48 @@ export function describeSockets(sockets: ListenSocket[]): string {
     .join(', ');
 }
 
-// BIND-2 MUST: Without --port, it listens on 127.0.0.1:18789 (skip where 18789 is not free).
-const bind2: Check = {
-  id: 'BIND-2',
+export interface DefaultPortObservation {
+  /** Why BIND-2 cannot be judged on this host. */
+  unavailable?: string;
+  start?: StartStep;
+}
+
+/**
+ * The candidate started without its port option on 18789, once this run holds the host-wide
+ * BIND-2 lock and the port is free (else `unavailable` says why).
+ */
+export const defaultPort: Scenario<DefaultPortObservation> = {
+  name: 'default port',
   exclusive: true,
-  async run(ctx: CheckContext) {
+  async observe(ctx) {
     const argv = withoutPortOption(ctx.options.command);
-    if (!argv) ctx.skip('the command uses {port} other than as a --port option: no command without a port can be formed');
+    if (!argv) return { unavailable: 'the command uses {port} other than as a --port option: no command without a port can be formed' };
     // Parallel harness runs on one host take turns on the default port.
     const lockBudget = TIME_WAIT_CLEAR_MS + 2 * (ctx.options.startupBudgetMs + ctx.options.exitBudgetMs);
     const asked = now();
     const lock = await waitForDefaultPort(lockBudget);
     if (lock && now() - asked > 100) ctx.event(`took the host-wide lock on port ${DEFAULT_GATEWAY_PORT}`, `after ${Math.round(now() - asked)} ms`);
-    if (!lock) ctx.skip(`another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms`);
+    if (!lock) return { unavailable: `another harness run on this host kept port ${DEFAULT_GATEWAY_PORT} for ${lockBudget} ms` };
     ctx.atCleanup(() => lock.release());
     // Connections that ended on the port leave TIME_WAIT sockets for up to 60 s; a gateway
     // without SO_REUSEADDR could not bind over them, which would not be its fault.
     const left = await noSocketsWithin(ctx, DEFAULT_GATEWAY_PORT, TIME_WAIT_CLEAR_MS);
     if (left.length > 0) {
       ctx.recordHolders(portHolders(DEFAULT_GATEWAY_PORT));
-      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} still had sockets after ${TIME_WAIT_CLEAR_MS} ms: ${describeSockets(left)}`);
+      return { unavailable: `port ${DEFAULT_GATEWAY_PORT} still had sockets after ${TIME_WAIT_CLEAR_MS} ms: ${describeSockets(left)}` };
     }
     const state = await portState(DEFAULT_GATEWAY_PORT);
     if (!state.free) {
       ctx.recordHolders(state.listeners);
       const holder = state.listeners[0];
-      ctx.skip(`port ${DEFAULT_GATEWAY_PORT} is not free on this host${holder ? ` (held by pid ${holder.pid}: ${holder.cmdline})` : ''}`);
+      return { unavailable: `port ${DEFAULT_GATEWAY_PORT} is not free on this host${holder ? ` (held by pid ${holder.pid}: ${holder.cmdline})` : ''}` };
     }
     const profile = await ctx.profile(DEFAULT_GATEWAY_PORT);
     ctx.note(`started without the port option: ${argv.join(' ')}`);
-    const candidate = await ctx.start(profile, 'candidate', { argv, withoutPortEnv: true });
-    return expectLoopbackListener(ctx, candidate.listening, DEFAULT_GATEWAY_PORT);
+    const start = await ctx.attempt(async () => {
+      const candidate = await ctx.start(profile, 'candidate', { argv, withoutPortEnv: true });
+      return { ...startSeen(candidate, DEFAULT_GATEWAY_PORT), connected: await tcpConnect(DEFAULT_GATEWAY_PORT, ctx.wait(WAITS.connectMs)) };
+    });
+    return { start };
   },
 };
-
-// BIND-3 MUST: The listener is a WebSocket endpoint: an upgrade is answered 101 Switching Protocols.
-const bind3: Check = {
-  id: 'BIND-3',
-  async run(ctx: CheckContext) {
-    const profile = await ctx.profile();
-    await ctx.start(profile);
-    const upgrade = await upgradeWithin(profile.port, ctx.wait(WAITS.connectMs));
-    ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
-    if (!upgrade.ok) {
-      ctx.fail(`the WebSocket upgrade to ws://127.0.0.1:${profile.port}/ failed: ${upgrade.error}`, {
-        expected: 'HTTP 101 Switching Protocols',
-        actual: upgrade.status ? `HTTP ${upgrade.status}` : (upgrade.error ?? 'no answer'),
-      });
-    }
-    return `ws://127.0.0.1:${profile.port}/ answered 101`;
-  },
-};
-
-// BIND-4 MUST: Loopback only: nothing of the candidate listens on port P on a non-loopback address.
-const bind4: Check = {
-  id: 'BIND-4',
-  async run(ctx: CheckContext) {
-    const profile = await ctx.profile();
-    const candidate = await ctx.start(profile);
-    // One round trip so that listeners opened right after the first one exist too.
-    await tcpConnect(profile.port, ctx.wait(WAITS.connectMs));
-    const ownPids = new Set(candidate.family());
-    const holders = portHolders(profile.port).filter((h) => ownPids.has(h.pid));
-    ctx.recordHolders(holders);
-    const exposed = holders.filter((h) => !isLoopbackHost(hostOf(h.address)));
-    if (exposed.length > 0) {
-      ctx.fail(`the control port is exposed on ${exposed.map((h) => h.address).join(', ')}`, {
-        expected: 'loopback addresses only (127.0.0.0/8, ::1)',
-        actual: holders.map((h) => h.address).join(', '),
-      });
-    }
-    const aliases = holders.filter((h) => h.address.startsWith('[::1]'));
-    if (aliases.length > 0) ctx.note(`also listens on the loopback alias ${aliases[0]!.address}`);
-    return `listens on ${[...new Set(holders.map((h) => h.address))].join(', ')} only`;
-  },
-};
-
-function hostOf(address: string): string {
-  return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
-}
-
-// BIND-5 SHOULD: Time from spawn to LISTEN, reported as a measurement (p50/max over trials).
-const bind5: Check = {
-  id: 'BIND-5',
-  async run(ctx: CheckContext) {
-    const samples: number[] = [];
-    const ready: number[] = [];
-    const methods = new Set<string>();
-    for (let trial = 0; trial < ctx.options.trials; trial++) {
-      const profile = await ctx.profile();
-      const candidate = await ctx.start(profile, `candidate #${trial + 1}`);
-      samples.push(candidate.listening.at - candidate.spawnedAt);
-      ready.push(candidate.ready.at - candidate.listening.at);
-      methods.add(candidate.ready.method);
-      await candidate.kill();
-    }
-    ctx.measure({ ...summarize('startup', samples), ...summarize('ready', ready) });
-    const readiness = `LISTEN to ready p50 ${ctx.measurements['ready.p50']} ms, max ${ctx.measurements['ready.max']} ms (${[...methods].join(', ')})`;
-    const slow = samples.filter((ms) => ms > ctx.options.startupBudgetMs);
-    if (slow.length > 0) {
-      ctx.fail(`${slow.length} of ${samples.length} starts listened after the startup budget of ${ctx.options.startupBudgetMs} ms (max ${ctx.measurements['startup.max']} ms); ${readiness}`, {
-        expected: `spawn to LISTEN <= ${ctx.options.startupBudgetMs} ms on every start`,
-        actual: samples.map((ms) => `${Math.round(ms)} ms`).join(', '),
-      });
-    }
-    return `spawn to LISTEN p50 ${ctx.measurements['startup.p50']} ms, max ${ctx.measurements['startup.max']} ms over ${samples.length} starts; ${readiness}`;
-  },
-};
-
-export const bindChecks: Check[] = [bind1, bind2, bind3, bind4, bind5];

@@ -1,40 +1,34 @@
-/** BINDFAIL: any other bind failure. */
-import { BIND_FAILURE_TEMPLATE, bindFailurePrefix, closestLine, findBindFailure, findLockMessage } from '../judge/messages.js';
-import { seccompInjector, type InjectedErrno } from '../inject/bind-errno.js';
-import type { CheckContext } from '../run/context.js';
-import { describeExit } from '../run/context.js';
-import type { Check } from './check.js';
+/** BINDFAIL observation plan: the candidate's bind of P made to fail with another errno. */
+import { INJECTED_ERRNOS, type BindFailObservation } from '../judge/bindfail.js';
+import { seccompInjector } from '../inject/bind-errno.js';
+import { describeExit, exitSeen } from '../run/context.js';
+import type { Scenario } from './check.js';
 
-const INJECTED: InjectedErrno[] = ['EACCES', 'EADDRNOTAVAIL'];
-
-// BINDFAIL-1 MUST: A non-EADDRINUSE bind failure exits non-zero with the failed-to-bind message.
-const bindfail1: Check = {
-  id: 'BINDFAIL-1',
-  async run(ctx: CheckContext) {
-    const injector = await seccompInjector().catch((error: Error) => ctx.skip(`no bind-failure injection available: ${error.message}`));
+/** For each injected errno: spawn with the injector, wait for the exit (up to the ceiling), record. */
+export const bindFailures: Scenario<BindFailObservation> = {
+  name: 'bind failures',
+  async observe(ctx) {
+    let injector;
+    try {
+      injector = await seccompInjector();
+    } catch (error) {
+      return { unavailable: (error as Error).message, cases: [] };
+    }
     ctx.note(`bind failures injected with ${injector.method}`);
-    const problems: string[] = [];
-    for (const errno of INJECTED) {
+    const observation: BindFailObservation = { cases: [] };
+    for (const errno of INJECTED_ERRNOS) {
       const profile = await ctx.profile();
       const candidate = await ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
       const exit = await candidate.waitExit(ctx.options.startupCeilingMs);
-      const output = candidate.output();
-      if (!exit) {
-        problems.push(`with ${errno}: still running after ${ctx.options.startupCeilingMs} ms`);
-      } else {
-        ctx.event('candidate exited', describeExit(candidate), exit.at);
-        if (exit.code === 0) problems.push(`with ${errno}: exit code 0`);
-      }
-      if (findLockMessage(output, profile.port).found) problems.push(`with ${errno}: claims another instance is listening`);
-      if (!findBindFailure(output, profile.port).found) {
-        const near = closestLine(output, bindFailurePrefix(profile.port));
-        problems.push(`with ${errno}: no "${bindFailurePrefix(profile.port)}<detail>" in the output${near ? `; closest: "${near}"` : ''}`);
-      }
+      if (exit) ctx.event('candidate exited', describeExit(candidate), exit.at);
+      observation.cases.push({
+        errno,
+        port: profile.port,
+        ...(exit ? { exit: exitSeen(exit) } : {}),
+        output: candidate.output(),
+      });
       await candidate.kill();
     }
-    if (problems.length > 0) ctx.fail(problems.join('; '), { expected: BIND_FAILURE_TEMPLATE });
-    return `failed with the bind-failure message for ${INJECTED.join(' and ')}`;
+    return observation;
   },
 };
-
-export const bindfailChecks: Check[] = [bindfail1];

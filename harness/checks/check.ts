@@ -1,10 +1,48 @@
-/** A check implements the procedure of one requirement; its level and title come from the catalogue. */
+/**
+ * A check is a requirement judged on observations: the observation plans (scenarios) it needs and
+ * a pure criterion over what they recorded. Its level, title and sentence come from the
+ * catalogue. One scenario serves every selected check that it lists as a dependent (shared
+ * planning); with --isolated each check runs its own scenarios, observing only what it needs.
+ */
 import type { CheckContext } from '../run/context.js';
+import type { Judgement, JudgeSettings } from '../judge/judgement.js';
+
+/** What one run of a scenario is for: the IDs it observes for, and their criteria on partial data. */
+export interface Needs<O> {
+  /** The checks this run of the scenario serves. */
+  readonly ids: ReadonlySet<string>;
+  has(id: string): boolean;
+  /**
+   * True when `id` is served and its criterion, on the observation so far, is still undecided:
+   * the plan goes on while some dependent's verdict could still change (an early end is a call
+   * of the same criterion that judges the check at the end).
+   */
+  pending(id: string, observation: O): boolean;
+}
+
+export interface Scenario<O> {
+  /** Names the scenario in the report's evidence and in progress lines. */
+  name: string;
+  /** Runs with nothing else of the candidate running (it watches shared places or a fixed port). */
+  exclusive?: boolean;
+  /** Starts, signals, connects and records for the checks in `needs`; resolves with the record. */
+  observe(ctx: CheckContext, needs: Needs<O>): Promise<O>;
+}
 
 export interface Check {
   id: string;
-  /** Runs with nothing else of the candidate running (it watches shared places or a fixed port). */
-  exclusive?: boolean;
-  /** Resolves with the pass message; fails or skips through `ctx.fail` / `ctx.skip`. */
-  run(ctx: CheckContext): Promise<string>;
+  /** The scenarios whose observations the criterion reads, in the order `judge` takes them. */
+  scenarios: readonly Scenario<any>[];
+  /** The criterion: pure, over the scenarios' observations (in `scenarios` order). */
+  judge(observations: any[], settings: JudgeSettings): Judgement;
+}
+
+/** A check judged on one scenario. */
+export function check<O>(id: string, scenario: Scenario<O>, judge: (observation: O, settings: JudgeSettings) => Judgement): Check {
+  return { id, scenarios: [scenario], judge: (observations, settings) => judge(observations[0] as O, settings) };
+}
+
+/** A check judged on two scenarios (SHUTDOWN-5: one stop by each signal). */
+export function check2<A, B>(id: string, scenarios: [Scenario<A>, Scenario<B>], judge: (a: A, b: B, settings: JudgeSettings) => Judgement): Check {
+  return { id, scenarios, judge: (observations, settings) => judge(observations[0] as A, observations[1] as B, settings) };
 }

@@ -1,17 +1,41 @@
-import { bindChecks } from './bind.js';
-import { bindfailChecks } from './bindfail.js';
-import type { Check } from './check.js';
-import { conflictChecks } from './conflict.js';
-import { crashChecks } from './crash.js';
-import { isolationChecks } from './isolation.js';
-import { shutdownChecks } from './shutdown.js';
+/**
+ * Every check, in catalogue order: a requirement ID, the observation plans (scenarios) it is
+ * judged on, and its criterion (harness/judge/). Several checks name the same scenario: one run
+ * of it serves them all, unless the run is --isolated.
+ */
+import { judgeLoopbackListener, judgeLoopbackOnly, judgeSideBySide, judgeStartupTime, judgeUpgrade } from '../judge/bind.js';
+import { judgeBindFailure } from '../judge/bindfail.js';
+import { judgeFailFast, judgeForeignOccupier, judgeSecondInstance, judgeTypedError } from '../judge/conflict.js';
+import { judgeArtefacts, judgeCrashSignals, judgeFreeAtKill, judgeRestartAfterKill } from '../judge/crash.js';
+import { skip } from '../judge/judgement.js';
+import { judgeCleanExit, judgeCloseFrames, judgeRelease, judgeRestartAfterStop } from '../judge/shutdown.js';
+import { defaultPort, serve } from './bind.js';
+import { bindFailures } from './bindfail.js';
+import { check, check2, type Check } from './check.js';
+import { conflicts } from './conflict.js';
+import { artefacts, crashes } from './crash.js';
+import { stopBySigint, stopBySigterm, stopWithClients } from './shutdown.js';
 
-/** Every check, in catalogue order. */
 export const CHECKS: Check[] = [
-  ...bindChecks,
-  ...conflictChecks,
-  ...bindfailChecks,
-  ...crashChecks,
-  ...shutdownChecks,
-  ...isolationChecks,
+  check('BIND-1', serve, (o) => judgeLoopbackListener(o.first)),
+  check('BIND-2', defaultPort, (o) => (o.unavailable ? skip(o.unavailable) : judgeLoopbackListener(o.start))),
+  check('BIND-3', serve, (o) => judgeUpgrade(o.first)),
+  check('BIND-4', serve, (o) => judgeLoopbackOnly(o.first)),
+  check('BIND-5', stopBySigint, (o, settings) => judgeStartupTime(o.trials.map((t) => t.start), settings)),
+  check('CONFLICT-1', conflicts, judgeForeignOccupier),
+  check('CONFLICT-2', conflicts, judgeSecondInstance),
+  check('CONFLICT-3', conflicts, judgeFailFast),
+  check('CONFLICT-4', conflicts, judgeTypedError),
+  check('BINDFAIL-1', bindFailures, judgeBindFailure),
+  check('CRASH-1', crashes, judgeFreeAtKill),
+  check('CRASH-2', crashes, judgeRestartAfterKill),
+  check('CRASH-3', crashes, judgeCrashSignals),
+  check('CRASH-4', artefacts, judgeArtefacts),
+  check('SHUTDOWN-1', stopBySigterm, (o, settings) => judgeRelease(o, settings, false)),
+  check('SHUTDOWN-2', stopBySigint, (o, settings) => judgeRelease(o, settings, false)),
+  check('SHUTDOWN-3', stopWithClients, (o, settings) => judgeRelease(o, settings, true)),
+  check('SHUTDOWN-4', stopBySigterm, judgeRestartAfterStop),
+  check2('SHUTDOWN-5', [stopBySigterm, stopBySigint], judgeCleanExit),
+  check('SHUTDOWN-6', stopWithClients, judgeCloseFrames),
+  check('ISOLATION-1', serve, (o) => judgeSideBySide(o.first, o.second, o.sideBySide)),
 ];

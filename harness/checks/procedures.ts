@@ -1,11 +1,11 @@
 /** Steps several checks share: stopping with a signal and timing the release, expecting a lock failure. */
-import { closestLine, findLockMessage, lockMessage } from '../judge/messages.js';
 import { bindProbe, portHolders, websocketUpgrade } from '../observe/probes.js';
 import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { ConflictTiming } from '../judge/fail-fast.js';
-import { describeBindAttempts, type BindAttempt } from '../observe/bind-trace.js';
-import type { CandidateProcess, ExitInfo } from '../run/candidate.js';
-import { describeExit, outputHint, type CheckContext, type Profile } from '../run/context.js';
+import { describeBindAttempts } from '../observe/bind-trace.js';
+import type { ConflictInstance, ConflictPath } from '../judge/conflict.js';
+import type { CandidateProcess } from '../run/candidate.js';
+import { describeExit, exitSeen, type CheckContext, type Profile } from '../run/context.js';
 import { now, sleep } from '../run/time.js';
 
 const FREE_POLL_MS = 1;
@@ -69,29 +69,20 @@ export async function stopAndTime(
   };
 }
 
-/** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
-export type ConflictPath = 'foreign occupier' | 'isolated profile' | 'same profile';
-
-/** What was seen of one instance started on a taken port. */
-export interface ConflictObservation {
-  role: string;
-  path: ConflictPath;
-  port: number;
-  candidate: CandidateProcess;
-  /** Addresses it listened on instead of failing. */
-  listenedOn?: string;
-  exit?: ExitInfo;
-  /** Its bind() calls on P; undefined where binds were not observed. */
-  binds?: BindAttempt[];
-  timing: ConflictTiming;
-}
-
 /**
  * Spawns an instance on `profile` whose port is taken and watches it until it listens, exits,
- * or `patienceMs` (default: the startup ceiling) runs out; then ends it. Binds on P are traced
- * where the host allows it, and idle time is sampled throughout (CONFLICT-3 judges both).
+ * or `patienceMs` runs out; then ends it. Binds on P are traced where the host allows it, and
+ * idle time is sampled throughout (CONFLICT-3 judges both). Returns what was seen, as data.
  */
-export async function observeConflict(ctx: CheckContext, profile: Profile, role: string, path: ConflictPath, patienceMs = ctx.options.startupCeilingMs): Promise<ConflictObservation> {
+export async function observeConflict(
+  ctx: CheckContext,
+  profile: Profile,
+  role: string,
+  path: ConflictPath,
+  patienceMs: number,
+  failFastPatienceMs: number,
+  occupier?: string,
+): Promise<ConflictInstance> {
   const tracer = await ctx.bindTracer();
   const candidate = await ctx.spawn(profile, role, tracer ? { trace: tracer } : {});
   const listening = await candidate.waitListening(profile.port, patienceMs);
@@ -116,23 +107,22 @@ export async function observeConflict(ctx: CheckContext, profile: Profile, role:
         }
       : {}),
   };
-  return { role, path, port: profile.port, candidate, ...(listenedOn ? { listenedOn } : {}), ...(exit ? { exit } : {}), ...(binds ? { binds } : {}), timing };
-}
-
-/** What CONFLICT-1 and -2 require of an instance on a taken port; empty when it behaved. */
-export function lockFailureProblems(observation: ConflictObservation, port: number, patienceMs: number): string[] {
-  const { role, exit, candidate } = observation;
-  if (observation.listenedOn) return [`${role} listened on ${observation.listenedOn} instead of failing`];
-  if (!exit) {
-    const seen = observation.binds ? `; ${describeBindAttempts(observation.binds, port)}` : '';
-    return [`${role} was still running after ${Math.round(patienceMs)} ms${seen}${outputHint(candidate)}`];
+  if (!listenedOn) {
+    const exitAt = exit ? { code: exit.code, signal: exit.signal, atEpochMs: performance.timeOrigin + exit.at } : undefined;
+    ctx.event(`${role} timed`, `idle ${Math.round(timing.idleMs)} ms${binds ? `; ${describeBindAttempts(binds, profile.port, exitAt)}` : ''}`);
   }
-  const problems: string[] = [];
-  if (exit.code === 0) problems.push(`${role} exited with code 0`);
-  if (!findLockMessage(candidate.output(), port).found) {
-    const expected = lockMessage(port);
-    const near = closestLine(candidate.output(), expected);
-    problems.push(`${role}'s output lacks "${expected}"${near ? `; closest: "${near}"` : ''}`);
-  }
-  return problems;
+  return {
+    role,
+    path,
+    port: profile.port,
+    ...(occupier ? { occupier } : {}),
+    ...(listenedOn ? { listenedOn } : {}),
+    ...(exit ? { exit: exitSeen(exit) } : { watchedMs: endedAt - candidate.spawnedAt }),
+    stdout: candidate.stdout.text(),
+    stderr: candidate.stderr.text(),
+    output: candidate.output(),
+    ...(binds ? { binds } : {}),
+    timing,
+    failFastPatienceMs,
+  };
 }

@@ -1,143 +1,101 @@
-/** SHUTDOWN: a graceful stop frees the port promptly. */
-import type { CheckContext } from '../run/context.js';
-import { describeExit } from '../run/context.js';
-import { median, summarize, within } from '../run/time.js';
-import type { Check } from './check.js';
-import { settle, stopAndTime } from './procedures.js';
+/** SHUTDOWN observation plans: trials of a start, a timed stop by a signal, and what followed. */
+import type { ClientsSeen, StopObservation, StopSignal, StopTrial } from '../judge/shutdown.js';
+import type { ClientGroup } from '../run/clients.js';
+import { exitSeen, type Profile, type StartedCandidate } from '../run/context.js';
 import { WAITS } from '../run/options.js';
+import { now, within } from '../run/time.js';
+import type { Scenario } from './check.js';
+import { settle, stopAndTime } from './procedures.js';
 
-interface Trials {
-  release: number[];
-  exit: number[];
-  /** What fails the check: trials without release (and, when the exit is required, without exit). */
-  problems: string[];
+interface StopPlan {
+  name: string;
+  signal: StopSignal;
+  clients: number;
+  /** The check that times the release on every trial (early end by its criterion). */
+  timedBy: 'SHUTDOWN-1' | 'SHUTDOWN-2' | 'SHUTDOWN-3';
 }
 
 /**
- * `--trials` starts, each stopped with `signal` (after connecting `clients` clients), timed. The
- * trials end early once the check has failed: a trial without release (or, with `requireExit`,
- * without exit) fails it, and so does a majority of releases over the budget (the median is over).
+ * Up to --trials trials, each: start with a fresh profile, connect the clients, settle, send the
+ * signal, time the port release and the gateway process's exit (up to the exit budget). The plan
+ * goes on while a dependent is undecided: the timing check (its criterion ends it early), BIND-5
+ * (it samples every start's spawn-to-LISTEN; its trials need no stop) and the first-trial
+ * dependents: SHUTDOWN-5 (the spawned process's exit status), SHUTDOWN-6 (the clients' close
+ * codes), SHUTDOWN-4 (after the graceful stop the same profile is started again at once; that
+ * restart, once ready, is the next trial's gateway).
  */
-async function timedStops(ctx: CheckContext, signal: NodeJS.Signals, clients: number, requireExit: boolean): Promise<Trials> {
-  const trials: Trials = { release: [], exit: [], problems: [] };
-  const overBudget = () => trials.release.filter((ms) => ms > ctx.options.releaseBudgetMs).length;
-  const failed = () => trials.problems.length > 0 || overBudget() > ctx.options.trials / 2;
-  for (let trial = 1; trial <= ctx.options.trials && !failed(); trial++) {
-    const profile = await ctx.profile();
-    const candidate = await ctx.start(profile, `candidate #${trial}`);
-    if (clients > 0) await ctx.clients(candidate, profile.port, clients);
-    await settle(profile.port, ctx.wait(WAITS.settleMs), candidate.servingHost);
-    const timing = await stopAndTime(ctx, candidate, profile.port, signal);
-    if (timing.releaseMs === undefined) trials.problems.push(`trial ${trial}: port still held ${ctx.options.exitBudgetMs} ms after ${signal}`);
-    else trials.release.push(timing.releaseMs);
-    if (timing.exitMs !== undefined) trials.exit.push(timing.exitMs);
-    else if (requireExit) trials.problems.push(`trial ${trial}: the gateway process had not exited ${ctx.options.exitBudgetMs} ms after ${signal}`);
-    await candidate.kill();
-  }
-  ctx.measure({ ...summarize('release', trials.release), ...summarize('exit', trials.exit) });
-  return trials;
+function stopTrials(plan: StopPlan): Scenario<StopObservation> {
+  return {
+    name: plan.name,
+    async observe(ctx, needs) {
+      const observation: StopObservation = { signal: plan.signal, trials: [] };
+      const budget = ctx.options.exitBudgetMs;
+      const firstTrialOf = (id: string) => needs.has(id) && observation.trials.length === 0;
+      const wanted = () =>
+        (needs.has(plan.timedBy) && needs.pending(plan.timedBy, observation)) ||
+        (needs.has('BIND-5') && needs.pending('BIND-5', observation)) ||
+        ['SHUTDOWN-4', 'SHUTDOWN-5', 'SHUTDOWN-6'].some(firstTrialOf);
+      let restarted: { candidate: StartedCandidate; profile: Profile } | undefined;
+      for (let trial = 1; trial <= ctx.options.trials && wanted(); trial++) {
+        const reused = restarted;
+        restarted = undefined;
+        const profile = reused?.profile ?? (await ctx.profile());
+        const started = reused ? { ok: true as const, candidate: reused.candidate } : await ctx.attempt(async () => ({ candidate: await ctx.start(profile, `candidate #${trial}`) }));
+        if (!started.ok) {
+          observation.trials.push({ trial, start: started });
+          continue;
+        }
+        const candidate = started.candidate;
+        const t: StopTrial = {
+          trial,
+          start: { ok: true, listenMs: candidate.listening.at - candidate.spawnedAt, readyMs: candidate.ready.at - candidate.listening.at, readiness: candidate.ready.method, restart: reused !== undefined },
+        };
+        const first = trial === 1;
+        const closeCodes = first && needs.has('SHUTDOWN-6');
+        const exitStatus = first && needs.has('SHUTDOWN-5');
+        const restart = first && needs.has('SHUTDOWN-4');
+        if (!needs.has(plan.timedBy) && !closeCodes && !exitStatus && !restart) {
+          // A sample of BIND-5 only.
+          observation.trials.push(t);
+          await candidate.kill();
+          continue;
+        }
+        let group: ClientGroup | undefined;
+        if (plan.clients > 0) group = await ctx.clients(candidate, profile.port, plan.clients, closeCodes ? ctx.wait(WAITS.connectMs) : undefined);
+        await settle(profile.port, ctx.wait(WAITS.settleMs), candidate.servingHost);
+        const sentAt = now();
+        const ends = closeCodes && group ? within(Promise.all(group.ends), budget) : undefined;
+        const timing = await stopAndTime(ctx, candidate, profile.port, plan.signal);
+        if (timing.releaseMs !== undefined) t.releaseMs = timing.releaseMs;
+        if (timing.exitMs !== undefined) t.gatewayExitMs = timing.exitMs;
+        if (group) t.clients = { requested: plan.clients, connected: group.size, websocket: group.websocket };
+        if (ends && group) t.clients!.closeCodes = await closeCodesOf(group, await ends, ctx);
+        if (exitStatus || restart) {
+          const exit = await candidate.waitExit(Math.max(0, budget - (now() - sentAt)));
+          if (exit) t.exit = exitSeen(exit);
+        }
+        observation.trials.push(t);
+        await candidate.kill();
+        if (restart && t.gatewayExitMs !== undefined) {
+          const again = await ctx.attempt(async () => ({ candidate: await ctx.start(profile, 'restart') }));
+          observation.restart = again.ok ? { ok: true, listenMs: again.candidate.listening.at - again.candidate.spawnedAt } : again;
+          if (again.ok) restarted = { candidate: again.candidate, profile };
+        }
+      }
+      await restarted?.candidate.kill();
+      return observation;
+    },
+  };
 }
 
-function judgeRelease(ctx: CheckContext, signal: string, trials: Trials): string {
-  const budget = ctx.options.releaseBudgetMs;
-  if (trials.problems.length > 0) ctx.fail(trials.problems.join('; '));
-  const p50 = median(trials.release);
-  if (p50 > budget) {
-    ctx.fail(`median ${signal}-to-port-free ${Math.round(p50)} ms exceeds the release budget of ${budget} ms`, {
-      expected: `median <= ${budget} ms`,
-      actual: `p50 ${ctx.measurements['release.p50']} ms, max ${ctx.measurements['release.max']} ms`,
-    });
-  }
-  return `port free ${ctx.measurements['release.p50']} ms (p50), ${ctx.measurements['release.max']} ms (max) after ${signal}`;
+/** Close codes per client: 1006 without a close frame, -1 for a connection still open. */
+async function closeCodesOf(group: ClientGroup, ends: { code: number }[] | undefined, ctx: { event(e: string, d?: string): void }): Promise<number[]> {
+  const codes = ends ? ends.map((e) => e.code) : await Promise.all(group.ends.map((end) => within(end, 0).then((e) => e?.code ?? -1)));
+  ctx.event('client close codes', codes.join(', '));
+  return codes;
 }
 
-// SHUTDOWN-1 MUST: On SIGTERM the port is free within the release budget (median of --trials).
-const shutdown1: Check = {
-  id: 'SHUTDOWN-1',
-  async run(ctx: CheckContext) {
-    return judgeRelease(ctx, 'SIGTERM', await timedStops(ctx, 'SIGTERM', 0, false));
-  },
-};
-
-// SHUTDOWN-2 MUST: The same on SIGINT.
-const shutdown2: Check = {
-  id: 'SHUTDOWN-2',
-  async run(ctx: CheckContext) {
-    return judgeRelease(ctx, 'SIGINT', await timedStops(ctx, 'SIGINT', 0, false));
-  },
-};
-
-// SHUTDOWN-3 MUST: With 10 connected clients SIGTERM frees the port in budget and the process exits.
-const shutdown3: Check = {
-  id: 'SHUTDOWN-3',
-  async run(ctx: CheckContext) {
-    const message = judgeRelease(ctx, 'SIGTERM', await timedStops(ctx, 'SIGTERM', 10, true));
-    return `${message}; exit ${ctx.measurements['exit.max']} ms (max) with 10 clients`;
-  },
-};
-
-// SHUTDOWN-4 MUST: After a graceful stop the same profile restarts at once.
-const shutdown4: Check = {
-  id: 'SHUTDOWN-4',
-  async run(ctx: CheckContext) {
-    const profile = await ctx.profile();
-    const first = await ctx.start(profile, 'candidate');
-    first.signalGateway('SIGTERM');
-    ctx.event('SIGTERM sent', `to pid ${first.gatewayPid}`);
-    if ((await first.waitGatewayExit(ctx.options.exitBudgetMs)) === undefined) {
-      ctx.fail(`no graceful stop: the gateway process was still running ${ctx.options.exitBudgetMs} ms after SIGTERM`);
-    }
-    await first.waitExit(ctx.options.exitBudgetMs);
-    await first.kill();
-    const restarted = await ctx.start(profile, 'restart');
-    return `restarted and listening ${Math.round(restarted.listening.at - restarted.spawnedAt)} ms after spawn`;
-  },
-};
-
-// SHUTDOWN-5 SHOULD: Exit status 0 after SIGTERM/SIGINT (not death by the signal).
-const shutdown5: Check = {
-  id: 'SHUTDOWN-5',
-  async run(ctx: CheckContext) {
-    const problems: string[] = [];
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const profile = await ctx.profile();
-      const candidate = await ctx.start(profile, `candidate (${signal})`);
-      candidate.signalGateway(signal);
-      ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
-      const exit = await candidate.waitExit(ctx.options.exitBudgetMs);
-      if (!exit) problems.push(`still running ${ctx.options.exitBudgetMs} ms after ${signal}`);
-      else if (exit.code !== 0 || exit.signal !== null) problems.push(`after ${signal}: ${describeExit(candidate)}`);
-      await candidate.kill();
-    }
-    if (problems.length > 0) ctx.fail(problems.join('; '), { expected: 'exit code 0', actual: problems.join('; ') });
-    return 'exit code 0 after SIGTERM and after SIGINT';
-  },
-};
-
-const GOOD_CLOSE_CODES = [1001, 1012];
-
-// SHUTDOWN-6 SHOULD: Connected clients get a WebSocket close frame (1001 or 1012).
-const shutdown6: Check = {
-  id: 'SHUTDOWN-6',
-  async run(ctx: CheckContext) {
-    const profile = await ctx.profile();
-    const candidate = await ctx.start(profile);
-    const clients = await ctx.clients(candidate, profile.port, 3, ctx.wait(WAITS.connectMs));
-    if (!clients.websocket || clients.size < 3) ctx.fail('no WebSocket client could connect, so none can receive a close frame');
-    candidate.signalGateway('SIGTERM');
-    ctx.event('SIGTERM sent', `to pid ${candidate.gatewayPid}`);
-    const ends = await within(Promise.all(clients.ends), ctx.options.exitBudgetMs);
-    const codes = ends ? ends.map((e) => e.code) : await Promise.all(clients.ends.map((end) => within(end, 0).then((e) => e?.code ?? -1)));
-    ctx.event('client close codes', codes.join(', '));
-    const bad = codes.filter((code) => !GOOD_CLOSE_CODES.includes(code));
-    if (bad.length > 0) {
-      ctx.fail(`clients ended with close codes ${codes.join(', ')} (1006: no close frame; -1: still open after ${ctx.options.exitBudgetMs} ms)`, {
-        expected: '1001 or 1012 for every client',
-        actual: codes.join(', '),
-      });
-    }
-    return `every client received close ${[...new Set(codes)].join('/')}`;
-  },
-};
-
-export const shutdownChecks: Check[] = [shutdown1, shutdown2, shutdown3, shutdown4, shutdown5, shutdown6];
+export const stopBySigterm = stopTrials({ name: 'SIGTERM stops', signal: 'SIGTERM', clients: 0, timedBy: 'SHUTDOWN-1' });
+export const stopBySigint = stopTrials({ name: 'SIGINT stops', signal: 'SIGINT', clients: 0, timedBy: 'SHUTDOWN-2' });
+/** SHUTDOWN-3's 10 clients; SHUTDOWN-6 reads their close codes. */
+export const stopWithClients = stopTrials({ name: 'SIGTERM stops with clients', signal: 'SIGTERM', clients: 10, timedBy: 'SHUTDOWN-3' });

@@ -11,7 +11,7 @@
  * Idle time, not wall time, is what catches a polled lock or retry sleeps on a loaded host: a
  * starved process waits for a CPU (not idle), a sleeping one does not.
  */
-import { median } from '../run/time.js';
+import { median } from './stats.js';
 
 export interface ConflictTiming {
   /** Spawn to exit of the spawned process; Infinity when it never exited (or listened instead). */

@@ -14,12 +14,8 @@ export function isLockArtefactName(name: string): boolean {
   return name.split(/[^A-Za-z0-9]+/).some((part) => LOCK_COMPONENTS.has(part.toLowerCase()));
 }
 
-export interface ArtefactStamp {
-  ino: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  directory: boolean;
-}
+export type { ArtefactStamp } from '../judge/crash.js';
+import type { ArtefactStamp } from '../judge/crash.js';
 
 export interface ScanRoot {
   path: string;
@@ -113,4 +109,4 @@ export function namedPid(path: string, pids: number[]): number | undefined {
   }
 }
 
-export const isInside = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+export { isInside } from '../judge/crash.js';

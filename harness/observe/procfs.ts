@@ -1,7 +1,7 @@
 /** Reads of /proc: LISTEN sockets, socket owners, process identity and trees. Linux only. */
 import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
 
-const TCP_LISTEN = '0A';
+export const TCP_LISTEN = '0A';
 /** The kernel's TCP states as /proc/net/tcp writes them (hex), by name. */
 export const TCP_STATE_NAMES: Record<string, string> = {
   '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
@@ -144,9 +144,6 @@ export function listenSocketsOnPort(port: number): ListenSocket[] {
   return tcpTables(readListenPart).filter((s) => s.port === port && s.state === TCP_LISTEN);
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host.startsWith('127.') || host === '::1' || host.startsWith('::ffff:127.');
-}
 
 export function readProcess(pid: number): ProcessInfo | undefined {
   const stat = readText(`/proc/${pid}/stat`);

@@ -26,6 +26,8 @@ export function specReporter(style: Style): Reporter {
   const details = (result: CheckResult): string => {
     const why = result.outcome === 'error' ? '' : style.dim(` — ${outcomeReason(result)}`);
     const parts = [`${paint(result, OUTCOME_LABEL[result.outcome])} ${style.bold(result.id)} ${result.title}${why}`, `  ${result.message}`];
+    // What was required, in the spec's words, for a failure (a skip or an error is no verdict on it).
+    if (result.status === 'fail' && result.requirement) parts.push(style.dim(`  requirement: ${result.requirement}`));
     const e = result.evidence;
     if (e.expected !== undefined) parts.push(`  expected: ${e.expected}`);
     if (e.actual !== undefined) parts.push(`  actual:   ${e.actual}`);

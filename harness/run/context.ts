@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
+import { describeExitSeen, outputHint as hintOf, type ExitSeen, type Step } from '../judge/judgement.js';
 import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
 import { commandLine, listenSocketsOnPort, readProcess } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
@@ -213,8 +214,16 @@ export class CheckContext {
    * only to a ready gateway: real builds finish their startup after the bind.
    */
   async start(profile: Profile, role = 'candidate', options: SpawnOptions = {}): Promise<StartedCandidate> {
-    const candidate = await this.spawn(profile, role, options);
-    const listening = await this.waitListening(candidate, profile.port, DEFAULT_GATEWAY_PORT);
+    return this.finishStart(await this.spawn(profile, role, options), profile);
+  }
+
+  /**
+   * The rest of a start for a spawned candidate (items 2 to 4 of the common procedure): a restart
+   * that was spawned and timed to LISTEN becomes the next trial's started gateway this way.
+   */
+  async finishStart(candidate: CandidateProcess, profile: Profile): Promise<StartedCandidate> {
+    const role = candidate.role;
+    const listening = candidate.listening ?? (await this.waitListening(candidate, profile.port, DEFAULT_GATEWAY_PORT));
     if (candidate.listeningElsewhere) {
       this.fail(`${role} listens on ${candidate.listeningElsewhere}, not on ${profile.port}: does it honour --port?`, {
         expected: `LISTEN on 127.0.0.1:${profile.port}`,
@@ -317,6 +326,26 @@ export class CheckContext {
     return group;
   }
 
+  /**
+   * Runs one step of an observation plan: what it returns, or the candidate's failure (a
+   * CheckFailed from start(), say) as data, so that the checks that need the step judge it and
+   * the others go on. Anything else (a harness error) is thrown.
+   */
+  async attempt<T extends object>(step: () => Promise<T>): Promise<Step<T>> {
+    try {
+      return { ok: true, ...(await step()) };
+    } catch (error) {
+      if (!(error instanceof CheckFailed)) throw error;
+      const { expected, actual } = error.details;
+      return { ok: false, failure: { message: error.message, ...(expected !== undefined ? { expected } : {}), ...(actual !== undefined ? { actual } : {}) } };
+    }
+  }
+
+  /** How many candidates were spawned, for the run's start count. */
+  get spawnCount(): number {
+    return this.candidates.length;
+  }
+
   /** Runs `release` after the check's processes are ended (locks, reservations). */
   atCleanup(release: () => void): void {
     this.releases.push(release);
@@ -368,14 +397,11 @@ export class CheckContext {
 export type StartedCandidate = CandidateProcess & { listening: Listening; ready: Readiness };
 
 /** The last line of a candidate's output, as a hint in a failure message. */
-export function outputHint(candidate: CandidateProcess): string {
-  const last = candidate.output().trim().split('\n').filter(Boolean).pop();
-  return last ? `; last output: "${last.trim().slice(0, 200)}"` : '';
-}
+export const outputHint = (candidate: CandidateProcess): string => hintOf(candidate.output());
 
-export function describeExit(candidate: CandidateProcess): string {
-  const exit = candidate.exit;
-  if (!exit) return 'still running';
-  if (exit.spawnError) return `could not be started: ${exit.spawnError}`;
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+export const describeExit = (candidate: CandidateProcess): string => describeExitSeen(candidate.exit);
+
+/** An exit as criteria read it (plain data). */
+export function exitSeen(exit: { code: number | null; signal: NodeJS.Signals | null; spawnError?: string }): ExitSeen {
+  return { code: exit.code, signal: exit.signal, ...(exit.spawnError ? { spawnError: exit.spawnError } : {}) };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { RunSettings } from '../report.js';
 
 /** Options of a conformance run, their defaults, and the budgets derived from them. */
@@ -23,6 +24,8 @@ export interface RunOptions {
   readyDelayMs?: number;
   /** One unjudged start before the checks, to warm the candidate's caches (default true). */
   warmup?: boolean;
+  /** Each check runs its own scenarios: no start, trial or round serves two checks (default false). */
+  isolated?: boolean;
   /** IDs or globs that must run: a skip of one fails the run (exit 1). Each must be selected. */
   require?: string[];
   /** A skipped MUST (with `strict`, any skipped check) fails the run (exit 1). */
@@ -30,6 +33,7 @@ export interface RunOptions {
 }
 
 export interface ResolvedOptions extends RunSettings {
+  isolated: boolean;
   command: string[];
   env: Record<string, string>;
   cwd: string;
@@ -44,12 +48,18 @@ export interface ResolvedOptions extends RunSettings {
 
 export const DEFAULTS = {
   trials: 5,
-  concurrency: 1,
   timeoutMultiplier: 1,
   startupBudgetMs: 30_000,
   releaseBudgetMs: 1000,
   exitBudgetMs: 5000,
 } as const;
+
+/**
+ * Scenario runs at once by default: one per core, at most 2. Each shared scenario runs several
+ * checks' starts in sequence, so two of them keep a 2-core host busy; a third would only make
+ * every start slower (the soak runs the fixture catalogue this way under load).
+ */
+export const defaultConcurrency = (): number => Math.max(1, Math.min(2, availableParallelism()));
 
 /**
  * The hard ceiling of every wait for a start or an exit, as a multiple of the startup budget: the

@@ -17,6 +17,7 @@ export function reportHeader(options: Partial<Report['options']> = {}): Pick<Rep
       startupCeilingMs: 120000,
       strict: false,
       warmup: true,
+      isolated: false,
       selected: [],
       ...options,
     },

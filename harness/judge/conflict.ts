@@ -1,0 +1,196 @@
+/** CONFLICT criteria: pure functions over instances started on a taken port. */
+import { describeBindAttempts, type BindAttempt } from './binds.js';
+import { judgePath, type ConflictTiming, type StartBaseline } from './fail-fast.js';
+import { fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
+import { closestLine, findLockMessage, findTypedLine, LOCK_MESSAGE_TEMPLATE, lockMessage } from './messages.js';
+import { summarize } from './stats.js';
+
+/** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
+export type ConflictPath = 'foreign occupier' | 'isolated profile' | 'same profile';
+export const CONFLICT_PATHS: ConflictPath[] = ['foreign occupier', 'isolated profile', 'same profile'];
+
+/** Hosts a foreign occupier listens on, in the order CONFLICT-1 tries them. */
+export const OCCUPIERS = [
+  { host: '127.0.0.1', label: 'a listener on 127.0.0.1' },
+  { host: '0.0.0.0', label: 'a listener on 0.0.0.0' },
+  { host: '::', label: 'a dual-stack listener on [::]' },
+] as const;
+
+/** First failing bind to exit, and waiting beyond a normal start: the fail-fast budget. */
+export const FAIL_FAST_BUDGET_MS = 1000;
+
+/** What was seen of one instance started on a taken port, until it exited or was ended. */
+export interface ConflictInstance {
+  role: string;
+  path: ConflictPath;
+  port: number;
+  /** The foreign occupier's host (foreign path). */
+  occupier?: string;
+  /** Addresses it listened on instead of failing. */
+  listenedOn?: string;
+  exit?: ExitSeen;
+  /** How long it was watched, when it neither exited nor listened. */
+  watchedMs?: number;
+  stdout: string;
+  stderr: string;
+  /** Both streams, as one text. */
+  output: string;
+  /** Its bind() calls, where they were traced. */
+  binds?: BindAttempt[];
+  timing: ConflictTiming;
+  /** CONFLICT-3's patience when the instance was spawned: an exit later than this counts as a hang. */
+  failFastPatienceMs: number;
+}
+
+/** A first instance on a free port (CONFLICT-2's first, CONFLICT-3's baseline start). */
+export type FirstInstance = Step<{ port: number; listenMs: number; idleUntilListenMs: number }>;
+
+export interface ConflictRound {
+  first?: FirstInstance;
+  isolated?: ConflictInstance;
+  same?: ConflictInstance;
+  /** After both second instances: does the first still hold its socket and answer (CONFLICT-2)? */
+  firstKept?: { held: boolean; upgrade: { ok: boolean; error?: string } };
+  /** Instances beside a foreign occupier: 127.0.0.1 first; round 1 adds 0.0.0.0 and [::]. */
+  foreign: ConflictInstance[];
+}
+
+export interface ConflictObservation {
+  rounds: ConflictRound[];
+}
+
+/**
+ * What CONFLICT-1 and -2 require of an instance on a taken port ("exit non-zero, output contains
+ * the lock message"); empty when it behaved. `patienceMs` is how long it was waited for.
+ */
+export function lockFailureProblems(instance: ConflictInstance, patienceMs: number): string[] {
+  const { role, exit } = instance;
+  if (instance.listenedOn) return [`${role} listened on ${instance.listenedOn} instead of failing`];
+  if (!exit) {
+    const seen = instance.binds ? `; ${describeBindAttempts(instance.binds, instance.port)}` : '';
+    return [`${role} was still running after ${Math.round(patienceMs)} ms${seen}${outputHint(instance.output)}`];
+  }
+  const problems: string[] = [];
+  if (exit.code === 0 && !exit.signal) problems.push(`${role} exited with code 0`);
+  if (!findLockMessage(instance.output, instance.port).found) {
+    const expected = lockMessage(instance.port);
+    const near = closestLine(instance.output, expected);
+    problems.push(`${role}'s output lacks "${expected}"${near ? `; closest: "${near}"` : ''}`);
+  }
+  return problems;
+}
+
+const labelOf = (host: string | undefined) => OCCUPIERS.find((o) => o.host === host)?.label ?? `a listener on ${host}`;
+
+/**
+ * CONFLICT-1: "Pass when, for each of the three occupiers, the candidate exits with a non-zero
+ * status within the startup ceiling and its output contains the lock message." The first
+ * occupier the candidate mishandles decides: the rest are not needed.
+ */
+export function judgeForeignOccupier(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  const seen = observation.rounds[0]?.foreign ?? [];
+  for (const instance of seen) {
+    const problems = lockFailureProblems(instance, settings.startupCeilingMs);
+    if (problems.length > 0) return fail(problems.map((p) => `with ${labelOf(instance.occupier)}: ${p}`).join('; '), { expected: LOCK_MESSAGE_TEMPLATE });
+  }
+  if (seen.length < OCCUPIERS.length) return undecided();
+  return pass('failed with the lock message against all three occupiers');
+}
+
+/**
+ * CONFLICT-2: "Pass when both second instances exit non-zero with the lock message, and the
+ * first instance still holds its listening socket and answers a WebSocket upgrade."
+ */
+export function judgeSecondInstance(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  const round = observation.rounds[0];
+  if (!round?.first) return undecided();
+  if (!round.first.ok) return failed(round.first.failure);
+  if (!round.isolated || !round.same || !round.firstKept) return undecided();
+  const problems = [round.isolated, round.same].flatMap((instance) => lockFailureProblems(instance, settings.startupCeilingMs));
+  if (!round.firstKept.held) problems.push('the first instance no longer holds its listening socket');
+  if (!round.firstKept.upgrade.ok) problems.push(`the first instance no longer answers a WebSocket upgrade: ${round.firstKept.upgrade.error}`);
+  if (problems.length > 0) return fail(problems.join('; '));
+  return pass('both second instances failed with the lock message; the first kept serving');
+}
+
+/** CONFLICT-3 runs this many rounds at most: medians of three. */
+export const failFastRounds = (settings: JudgeSettings): number => Math.min(settings.trials, 3);
+
+export const failFastBudgetMs = (settings: JudgeSettings): number => FAIL_FAST_BUDGET_MS * Math.max(1, settings.timeoutMultiplier);
+
+/**
+ * How long CONFLICT-3 watches an instance on a taken port: three spawn budgets tell a slow exit
+ * from a retry loop or a hang; never past the startup ceiling.
+ */
+export function failFastPatienceMs(baselineStartupMs: number, settings: JudgeSettings): number {
+  return Math.min(settings.startupCeilingMs, 3 * (1.5 * baselineStartupMs + failFastBudgetMs(settings)));
+}
+
+/** An instance as CONFLICT-3 times it: one that exited after CONFLICT-3's patience had not exited. */
+function asTimed(instance: ConflictInstance): ConflictTiming {
+  const { timing, failFastPatienceMs: patience } = instance;
+  if (timing.spawnToExitMs <= patience) return timing;
+  return { ...timing, spawnToExitMs: Infinity, watchedMs: Math.min(timing.watchedMs ?? Infinity, patience) };
+}
+
+const pathOf = (round: ConflictRound, path: ConflictPath): ConflictInstance[] =>
+  path === 'foreign occupier' ? round.foreign.slice(0, 1) : path === 'isolated profile' ? (round.isolated ? [round.isolated] : []) : round.same ? [round.same] : [];
+
+const pathKey = (path: ConflictPath) => path.replace(/ (\w)/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * CONFLICT-3: "Fail fast on every conflict path: no retry loop, no lock wait, no hang." Per path,
+ * on medians over the rounds (fail-fast.ts): first failing bind to exit within the budget, idle
+ * time beyond a normal start within the budget, and where no failing bind was seen, spawn to
+ * exit within 1.5 x the median startup + the budget. An instance that listened instead of failing
+ * is not timed (CONFLICT-1 and -2 judge it).
+ */
+export function judgeFailFast(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  const rounds = failFastRounds(settings);
+  const limits = { budgetMs: failFastBudgetMs(settings) };
+  const firstFailure = observation.rounds.map((r) => r.first).find((f): f is Extract<FirstInstance, { ok: false }> => f !== undefined && !f.ok);
+  if (firstFailure) return failed(firstFailure.failure);
+  const firsts = observation.rounds.flatMap((r) => (r.first?.ok ? [r.first] : []));
+  const baseline: StartBaseline = { startupMs: firsts.map((f) => f.listenMs), idleMs: firsts.map((f) => f.idleUntilListenMs) };
+  const timed = (path: ConflictPath) => observation.rounds.flatMap((r) => pathOf(r, path)).filter((i) => !i.listenedOn);
+  const verdicts = CONFLICT_PATHS.map((path) => judgePath(path, timed(path).map(asTimed), baseline, limits, rounds));
+  const measurements: Record<string, number> = { ...summarize('startup', baseline.startupMs), budget: limits.budgetMs };
+  for (const [i, verdict] of verdicts.entries()) {
+    for (const [name, value] of Object.entries(verdict.measurements)) if (Number.isFinite(value)) measurements[`${pathKey(CONFLICT_PATHS[i]!)}.${name}`] = value;
+  }
+  const problems = verdicts.flatMap((v) => v.problems);
+  if (problems.length > 0) return fail(problems.join('; '), { expected: `exit within ${limits.budgetMs} ms of the failing bind, no waiting, on every conflict path` }, measurements);
+  const complete = observation.rounds.length >= rounds && observation.rounds.every((r) => r.first && r.isolated && r.same && r.foreign.length > 0);
+  if (!verdicts.every((v) => v.decision === 'pass') && !complete) return undecided(measurements);
+  return pass(CONFLICT_PATHS.map((path, i) => `${path}: ${describeTiming(timed(path).map(asTimed), verdicts[i]!.measurements)}`).join('; '), measurements);
+}
+
+function describeTiming(timings: ConflictTiming[], medians: Record<string, number>): string {
+  if (timings.length === 0) return 'not timed: it listened instead of failing (CONFLICT-1/2 judge that)';
+  const exits = timings.map((t) => (Number.isFinite(t.spawnToExitMs) ? `${Math.round(t.spawnToExitMs)} ms` : 'never')).join(', ');
+  const bind = medians.bindToExit !== undefined ? `, ${Math.round(medians.bindToExit)} ms after the failing bind (median)` : '';
+  return `exit ${exits} after spawn${bind}`;
+}
+
+/**
+ * CONFLICT-4: "Pass when a stderr line contains GatewayLockError: followed by the lock message."
+ * Judged on the instance beside the 127.0.0.1 occupier.
+ */
+export function judgeTypedError(observation: ConflictObservation): Judgement {
+  const instance = observation.rounds[0]?.foreign[0];
+  if (!instance) return undecided();
+  const message = lockMessage(instance.port);
+  const expected = `GatewayLockError: ${message}`;
+  const line = findTypedLine(instance.stderr, message);
+  if (!line.found) {
+    const onStdout = findTypedLine(instance.stdout, message).found;
+    const near = closestLine(instance.stderr, expected);
+    return fail(onStdout ? 'the typed error went to stdout, not stderr' : 'stderr has no line naming GatewayLockError with the lock message', {
+      expected: `a stderr line containing "${expected}"`,
+      actual: near ?? '(no similar line on stderr)',
+    });
+  }
+  return pass(`stderr: ${line.line!.trim()}`);
+}
+
+export type { Failure };

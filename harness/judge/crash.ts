@@ -1,0 +1,188 @@
+/** CRASH criteria: pure functions over kills, the port at the observed exit, restarts and artefacts. */
+import type { PortHolder } from '../report.js';
+import { fail, failed, pass, undecided, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
+
+export type CrashSignal = 'SIGKILL' | 'SIGABRT' | 'SIGSEGV';
+
+/** The port at the moment the gateway process's exit was observed. */
+export interface AtExit {
+  /** Signal to the observed exit, ms; undefined when it survived the exit budget. */
+  exitMs?: number;
+  /** Processes that still hold one of the killed gateway's LISTEN sockets (none: nothing stale). */
+  staleHolders: PortHolder[];
+  /** True when a recorded inode was still listed as LISTEN (even with no visible holder). */
+  staleSocket: boolean;
+  /** LISTEN sockets on P with new inodes: a supervisor's restart, described. */
+  newListeners?: string;
+  /** A bind probe of 127.0.0.1:P succeeded. */
+  bindable: boolean;
+  /** Sockets on P in other states than LISTEN: the killed instance's connections (TIME_WAIT, FIN_WAIT). */
+  connections: number;
+}
+
+/** One crash: the victim, the port at its exit, the restart of the same profile. */
+export interface CrashPhase {
+  signal: CrashSignal;
+  port: number;
+  /** The started victim (a restart of the previous phase where it was ready). */
+  victim: Step<{ restarted: boolean }>;
+  atExit?: AtExit;
+  /** The same profile spawned again at once: its spawn to LISTEN. */
+  restart?: Step<{ listenMs: number }>;
+}
+
+export interface CrashObservation {
+  phases: CrashPhase[];
+}
+
+const phase = (o: CrashObservation, signal: CrashSignal) => o.phases.find((p) => p.signal === signal);
+
+/**
+ * The CRASH-1 criteria at the observed exit: "no process holds any recorded inode and the port is
+ * free. A LISTEN socket on P with a new inode, held by a process started after the kill, is not a
+ * stale hold." Empty when they hold.
+ */
+export function staleAtExit(p: CrashPhase, settings: JudgeSettings): string[] {
+  const seen = p.atExit;
+  if (!seen) return [];
+  if (seen.exitMs === undefined) return [`the gateway process survived ${p.signal} for ${settings.exitBudgetMs} ms`];
+  if (seen.staleSocket || seen.staleHolders.length > 0) {
+    const who = seen.staleHolders.map((h) => `pid ${h.pid} (${h.cmdline})`).join(', ');
+    return [`after ${p.signal} the listening socket lives on in ${who || 'an unseen process'}: port ${p.port} is still held`];
+  }
+  if (seen.newListeners !== undefined || seen.bindable) return [];
+  // Re-binding over the killed instance's lingering connections needs SO_REUSEADDR on its socket:
+  // that is CRASH-2's criterion (the restart), so one defect gives one failure.
+  if (seen.connections > 0) return [];
+  return [`after ${p.signal} a bind to 127.0.0.1:${p.port} still failed though no LISTEN socket remained`];
+}
+
+/** A victim that did not start, or the restart that did not listen, as one failure. */
+function restartProblems(p: CrashPhase): string[] {
+  if (!p.restart) return [];
+  return p.restart.ok ? [] : [p.restart.failure.message];
+}
+
+/** CRASH-1: the port is free when the SIGKILLed gateway's exit is observed. */
+export function judgeFreeAtKill(observation: CrashObservation, settings: JudgeSettings): Judgement {
+  const kill = phase(observation, 'SIGKILL');
+  if (!kill?.atExit) return kill && !kill.victim.ok ? failed(kill.victim.failure) : undecided();
+  const problems = staleAtExit(kill, settings);
+  const measurements = kill.atExit.exitMs !== undefined ? { 'SIGKILL.toExit': kill.atExit.exitMs } : undefined;
+  if (problems.length > 0) return fail(problems.join('; '), {}, measurements);
+  const note = kill.atExit.newListeners ? `; a new listener appeared (${kill.atExit.newListeners}), not a stale hold` : '';
+  return pass(`port free when the exit was observed (${measurements?.['SIGKILL.toExit']} ms after SIGKILL)${note}`, measurements);
+}
+
+/** CRASH-2: "Pass when the new instance listens within the startup ceiling." */
+export function judgeRestartAfterKill(observation: CrashObservation): Judgement {
+  const kill = phase(observation, 'SIGKILL');
+  if (kill && !kill.victim.ok) return failed(kill.victim.failure);
+  if (!kill?.restart) return undecided();
+  if (!kill.restart.ok) return failed(kill.restart.failure);
+  return pass(`the same profile listened again ${kill.restart.listenMs} ms after the restart`, { restartAfterSIGKILL: kill.restart.listenMs });
+}
+
+/**
+ * CRASH-3: "For each signal: pass when the CRASH-1 criteria hold at the observed exit and the
+ * restart listens within the startup ceiling. A gateway process that has not exited within the
+ * exit budget after the signal fails."
+ */
+export function judgeCrashSignals(observation: CrashObservation, settings: JudgeSettings): Judgement {
+  const problems: string[] = [];
+  const measurements: Record<string, number> = {};
+  for (const signal of ['SIGABRT', 'SIGSEGV'] as const) {
+    const p = phase(observation, signal);
+    if (!p) return undecided();
+    if (!p.victim.ok) {
+      problems.push(p.victim.failure.message);
+      continue;
+    }
+    if (!p.atExit || !p.restart) return undecided();
+    problems.push(...staleAtExit(p, settings), ...restartProblems(p));
+    if (p.atExit.exitMs !== undefined) measurements[`${signal}.toExit`] = p.atExit.exitMs;
+    if (p.restart.ok) measurements[`restartAfter${signal}`] = p.restart.listenMs;
+  }
+  if (problems.length > 0) return fail(problems.join('; '), {}, measurements);
+  return pass('port free and restart after SIGABRT and SIGSEGV', measurements);
+}
+
+/** A lock-like file or directory as found: what identifies a change. */
+export interface ArtefactStamp {
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  directory: boolean;
+}
+
+/** `path` is `dir` or lies below it. */
+export const isInside = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/** An artefact as found, and the candidate pid it names (name or first 4 KiB), where it names one. */
+export type NamedStamp = ArtefactStamp & { namedPid?: number };
+
+/** One CRASH-4 run: the artefacts around one start, stopped by `signal`. */
+export interface ArtefactRun {
+  signal: 'SIGKILL' | 'SIGTERM';
+  /** The start failed: nothing to attribute. */
+  failure?: Failure;
+  /** Artefacts before the spawn, in the places a snapshot covered. */
+  before: [string, ArtefactStamp][];
+  /** Where the snapshot looked: artefacts elsewhere are new when their ctime is after the spawn. */
+  snapshotRoots: string[];
+  after: [string, NamedStamp][];
+  /** Artefacts its processes held open while it ran, and by which pid. */
+  held: [string, number][];
+  /** Its own places: the profile first, then the run temp dir. */
+  own: string[];
+  pids: number[];
+  /** Epoch ms, 1 s before the spawn (ctime granularity). */
+  spawnEpochMs: number;
+}
+
+export interface ArtefactObservation {
+  runs: ArtefactRun[];
+}
+
+/**
+ * Which artefacts present after a run the candidate made (the CRASH-4 pass criteria): held open
+ * by one of its processes while it ran; or new or changed since its spawn and inside its profile
+ * or the run temp dir, or naming one of its pids. Anything else new is a note.
+ */
+export function attributeArtefacts(run: ArtefactRun): { blamed: string[]; notes: string[] } {
+  const before = new Map(run.before);
+  const held = new Map(run.held);
+  const blamed: string[] = [];
+  const notes: string[] = [];
+  for (const [path, stamp] of run.after) {
+    const old = before.get(path);
+    const covered = run.snapshotRoots.some((root) => isInside(path, root));
+    const changed = covered ? !old || old.ino !== stamp.ino || old.mtimeMs !== stamp.mtimeMs : stamp.ctimeMs >= run.spawnEpochMs;
+    const kind = stamp.directory ? 'lock directory' : 'file';
+    if (held.has(path)) blamed.push(`${path} (${kind} held open by pid ${held.get(path)} while it ran)`);
+    else if (!changed) continue;
+    else if (run.own.some((dir) => isInside(path, dir))) blamed.push(`${path} (${kind} made in its ${isInside(path, run.own[0]!) ? 'profile' : "run's temp dir"})`);
+    else {
+      const pid = stamp.namedPid;
+      if (pid !== undefined) blamed.push(`${path} (${kind} naming its pid ${pid})`);
+      else notes.push(path);
+    }
+  }
+  return { blamed, notes };
+}
+
+/** CRASH-4: "Pass when no artefact is the candidate's after either run." */
+export function judgeArtefacts(observation: ArtefactObservation): Judgement {
+  const leftovers: string[] = [];
+  const unattributed = new Set<string>();
+  for (const run of observation.runs) {
+    if (run.failure) return failed(run.failure);
+    const found = attributeArtefacts(run);
+    leftovers.push(...found.blamed.map((what) => `${what}, after ${run.signal}`));
+    for (const path of found.notes) unattributed.add(path);
+  }
+  if (observation.runs.length < 2) return undecided();
+  const notes = unattributed.size > 0 ? [`new lock-like artefacts not attributed to the candidate (another program may have made them): ${[...unattributed].join(', ')}`] : [];
+  const judgement = leftovers.length > 0 ? fail(`lock or pid artefacts outlived the gateway: ${leftovers.join('; ')}`) : pass('no lock or pid artefact of the candidate outlived it');
+  return { ...judgement, notes };
+}
