@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import type { CheckResult, Evidence, Interruption, Report, TimelineEvent, Warmup } from './report.js';
 import { CheckContext, CheckFailed, CheckSkipped, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
 import { reaperWatch } from './run/reaper.js';
+import { bindTracer } from './observe/bind-trace.js';
+import { seccompInjector } from './inject/bind-errno.js';
 import type { ResolvedOptions } from './run/options.js';
 import { PortPool } from './run/ports.js';
 import { now, round, sleep } from './run/time.js';
@@ -77,6 +79,9 @@ interface RunScope {
   interrupted?: { signal?: string };
   /** Candidates spawned so far (the warm-up and every scenario run). */
   spawns: number;
+  /** The warm-up, once some start has warmed the candidate's caches (or none is wanted). */
+  warm: boolean;
+  warmup?: Warmup;
 }
 
 class WatchdogExpired extends Error {}
@@ -101,7 +106,7 @@ interface UnitRun {
 /**
  * The units of a run. Shared: one per scenario, serving every selected check that names it.
  * Isolated: one per check and scenario, each observing only what that check needs. Units that
- * run alone come first; the rest keep catalogue order.
+ * run alone come first; the rest longest first (a stable sort: ties keep catalogue order).
  */
 export function planUnits(checks: Check[], isolated: boolean): Unit[] {
   const units: Unit[] = [];
@@ -117,7 +122,8 @@ export function planUnits(checks: Check[], isolated: boolean): Unit[] {
       }
     }
   }
-  return [...units.filter((u) => u.scenario.exclusive), ...units.filter((u) => !u.scenario.exclusive)];
+  const longestFirst = units.filter((u) => !u.scenario.exclusive).sort((a, b) => b.scenario.weight - a.scenario.weight);
+  return [...units.filter((u) => u.scenario.exclusive), ...longestFirst];
 }
 
 const labelOf = (unit: Unit) => unit.checks.map((c) => c.id).join('+');
@@ -294,6 +300,15 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
   try {
     while (pending.length > 0 && !aborted) {
       const next = pending[0]!;
+      // Before the first unit that judges a start, a warm start (common procedure, item 9).
+      if (!scope.warm && !next.scenario.warmsUp && running.size === 0) {
+        await warmUpNow(options, scope, hooks);
+        continue;
+      }
+      if (!scope.warm && !next.scenario.warmsUp && running.size > 0) {
+        await Promise.race(running.values());
+        continue;
+      }
       const room = next.scenario.exclusive ? running.size === 0 : running.size < options.concurrency;
       const blockedByExclusive = [...running.keys()].some((u) => u.scenario.exclusive);
       if (!room || blockedByExclusive) {
@@ -307,6 +322,7 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
         hooks.onCheckStart?.(check.id);
       }
       const task = runUnit(next, options, scope, hooks).then((run) => {
+        if (next.scenario.warmsUp) warmedBy(next, run, scope);
         runs.set(next, run);
         running.delete(next);
         judgeReady();
@@ -315,7 +331,8 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
       await sleep(0);
     }
     await Promise.all(running.values());
-    if (aborted) throw new ScheduleInterrupted(interrupted, results);
+    // A check judged on a unit that never started (SHUTDOWN-5) has no result: it did not run.
+    if (aborted) throw new ScheduleInterrupted(interrupted.filter((id) => results.has(id)), results);
   } finally {
     hooks.signal?.removeEventListener('abort', onAbort);
   }
@@ -330,7 +347,26 @@ function signalName(signal: AbortSignal | undefined): { signal?: string } {
 /**
  * One unjudged start before the checks: the first start of a real build after install is its
  * slowest (cold compile and module caches), and it should not be a sample of BIND-5 or CONFLICT-3.
+ * Where the run's first unit is one whose start no time criterion reads (BIND-2's, run alone),
+ * its start is the warm one and this is not needed.
  */
+async function warmUpNow(options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<void> {
+  scope.warm = true;
+  hooks.onWarmup?.('start');
+  scope.warmup = await warmUp(options, scope, hooks);
+  hooks.onWarmup?.('end', scope.warmup);
+}
+
+/** The warm start was a unit's own: its first start that listened, if any (else the warm-up still runs). */
+function warmedBy(unit: Unit, run: UnitRun, scope: RunScope): void {
+  if (scope.warm) return;
+  const first = run.evidence.processes.find((p) => p.startup?.listenMs !== undefined);
+  if (!first?.startup) return;
+  scope.warm = true;
+  const { listenMs, readyMs, readiness } = first.startup;
+  scope.warmup = { durationMs: 0, by: unit.checks.map((c) => c.id), listenMs, ...(readyMs !== undefined ? { readyMs } : {}), ...(readiness ? { readiness } : {}) };
+}
+
 async function warmUp(options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<Warmup> {
   const signal = hooks.signal;
   // A candidate that never gets ready is the checks' business: the warm-up waits only the budget.
@@ -363,21 +399,18 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
   const t0 = now();
   const tmpDir = mkdtempSync(join(tmpdir(), RUN_TMP_PREFIX));
   reaperWatch.dir(tmpDir);
-  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set(), spawns: 0 };
+  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set(), spawns: 0, warm: !options.warmup };
+  // The host probes (strace, the seccomp injector) run once per process: start them now, beside
+  // the first unit, rather than in the middle of the conflict rounds.
+  if (checks.some((c) => c.id.startsWith('CONFLICT-'))) void bindTracer();
+  if (checks.some((c) => c.id === 'BINDFAIL-1')) void seccompInjector().catch(() => undefined);
   let results: CheckResult[];
-  let warmup: Warmup | undefined;
   const partial = (running: string[], done: CheckResult[]): Interrupted => {
     const ran = new Set(done.map((r) => r.id));
     const interruption: Interruption = { ...signalName(hooks.signal), running, notStarted: checks.filter((c) => !ran.has(c.id)).map((c) => c.id) };
-    return new Interrupted(running, buildReport(checks, options, done, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, warmup, interruption }));
+    return new Interrupted(running, buildReport(checks, options, done, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, ...(scope.warmup ? { warmup: scope.warmup } : {}), interruption }));
   };
   try {
-    if (options.warmup) {
-      hooks.onWarmup?.('start');
-      warmup = await warmUp(options, scope, hooks);
-      hooks.onWarmup?.('end', warmup);
-      if (hooks.signal?.aborted) throw partial([], []);
-    }
     try {
       results = await schedule(checks, options, hooks, scope);
     } catch (error) {
@@ -388,7 +421,7 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
     rmSync(tmpDir, { recursive: true, force: true });
     reaperWatch.dirRemoved(tmpDir);
   }
-  return buildReport(checks, options, results, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, warmup });
+  return buildReport(checks, options, results, { startedAt, durationMs: round(now() - t0), spawns: scope.spawns, ...(scope.warmup ? { warmup: scope.warmup } : {}) });
 }
 
 /** The report of a run, or of the part of it that ran before an interrupt (exit code 2). */

@@ -155,7 +155,10 @@ export interface Interruption {
 
 /** The unjudged warm-up start before the checks. */
 export interface Warmup {
+  /** Time the warm-up start took; 0 where a check's own start was the warm one (`by`). */
   durationMs: number;
+  /** The checks whose scenario run made the run's first start, which warmed the caches instead. */
+  by?: string[];
   listenMs?: number;
   readyMs?: number;
   readiness?: StartupEvidence['readiness'];

@@ -67,7 +67,8 @@ test('the idle clock counts a sleep and not a busy stretch', async () => {
 });
 
 test('the quiet window follows the candidate\'s own startup time, within bounds', () => {
-  assert.equal(quietWindowMs(150), 100);
+  assert.equal(quietWindowMs(150), 50);
+  assert.equal(quietWindowMs(800), 80);
   assert.equal(quietWindowMs(4600), 460);
   assert.equal(quietWindowMs(25_000), 1000);
 });

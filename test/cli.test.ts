@@ -66,7 +66,8 @@ describe('SIGTERM and Ctrl-C: a partial report in every requested file, exit 2',
       const junit = join(work, `${marker}.xml`);
       let harnessPid = 0;
       const running = runCli(
-        ['--no-warmup', '--concurrency', '1', '--only', 'BIND-1,CRASH-1', '--json', json, '--junit', junit, '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker],
+        // Serve (BIND-1) and bind failures (BINDFAIL-1) weigh the same: catalogue order, BIND-1 first.
+        ['--no-warmup', '--concurrency', '1', '--only', 'BIND-1,BINDFAIL-1', '--json', json, '--junit', junit, '--', process.execPath, MISBEHAVE, 'never-binds', '--port', '{port}', '--marker', marker],
         { onSpawn: (pid) => (harnessPid = pid), timeoutMs: 60_000 },
       );
       const deadline = Date.now() + 10_000;
@@ -76,9 +77,9 @@ describe('SIGTERM and Ctrl-C: a partial report in every requested file, exit 2',
       const run = await running;
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, /interrupted while running BIND-1; every candidate process was ended; partial report written to /);
-      assert.match(run.stdout, new RegExp(`^INTERRUPTED by ${signal} while running BIND-1; not started: CRASH-1$`, 'm'));
+      assert.match(run.stdout, new RegExp(`^INTERRUPTED by ${signal} while running BIND-1; not started: BINDFAIL-1$`, 'm'));
       const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-      assert.deepEqual(report.interrupted, { signal, running: ['BIND-1'], notStarted: ['CRASH-1'] });
+      assert.deepEqual(report.interrupted, { signal, running: ['BIND-1'], notStarted: ['BINDFAIL-1'] });
       assert.deepEqual([report.exitCode, report.conformant], [2, false]);
       assert.deepEqual(report.checks.map((c) => [c.id, c.status, c.outcome]), [['BIND-1', 'error', 'error']]);
       assert.match(report.checks[0]!.message, new RegExp(`^interrupted by ${signal} after `));

@@ -30,6 +30,14 @@ test('every requirement of the catalogue has a check, in catalogue order', () =>
   assert.deepEqual(CHECKS.map((c) => c.id), CATALOGUE.requirements.map((r) => r.id));
 });
 
+test('every requirement carries its sentence from the spec, with its level keyword', () => {
+  for (const r of CATALOGUE.requirements) {
+    assert.ok(r.sentence.length > 40, `${r.id}: "${r.sentence}"`);
+    assert.ok(r.sentence.includes(r.level), `${r.id} (${r.level}): "${r.sentence}"`);
+    assert.doesNotMatch(r.sentence, /\*\*|`/, `${r.id}: markup removed`);
+  }
+});
+
 test(quote('BIND-1', 'a candidate process listens on 127.0.0.1:P or on a wildcard address (0.0.0.0:P, [::]:P) and the TCP connection to 127.0.0.1:P succeeds'), () => {
   assert.equal(status(judgeLoopbackListener(started())), 'pass');
   assert.equal(status(judgeLoopbackListener(started({ addresses: [`0.0.0.0:${P}`] }))), 'pass');

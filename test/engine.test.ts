@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { check, type Check, type Scenario } from '../harness/checks/check.js';
 import { fail, pass } from '../harness/judge/judgement.js';
 import { resolveRun } from '../harness/config.js';
-import { runChecks } from '../harness/engine.js';
+import { planUnits, runChecks } from '../harness/engine.js';
+import { CHECKS } from '../harness/checks/index.js';
 import type { CheckResult } from '../harness/report.js';
 import type { CheckContext } from '../harness/run/context.js';
 import { sleep } from '../harness/run/time.js';
@@ -12,7 +13,7 @@ import { sleep } from '../harness/run/time.js';
 const options = () => resolveRun({ warmup: false }).options;
 
 test('each result is streamed with its final outcome: a failed SHOULD is a warning, not FAIL', async () => {
-  const nothing: Scenario<object> = { name: 'nothing', observe: async () => ({}) };
+  const nothing: Scenario<object> = { name: 'nothing', weight: 0, observe: async () => ({}) };
   const checks: Check[] = [check('CRASH-4', nothing, () => fail('a lock file outlived the gateway')), check('BIND-1', nothing, () => pass('fine'))];
   const streamed: CheckResult[] = [];
   const report = await runChecks(checks, { ...options(), expectedFailures: new Set(['BIND-1']) }, { onResult: (r) => streamed.push(structuredClone(r)) });
@@ -27,6 +28,7 @@ test('a check stopped by the watchdog starts nothing after its cleanup', async (
   let spawned = false;
   const late: Scenario<object> = {
     name: 'late',
+    weight: 0,
     async observe(ctx: CheckContext) {
       const profile = await ctx.profile();
       await sleep(600); // past the watchdog: the engine has cleaned up by now
@@ -45,4 +47,33 @@ test('a check stopped by the watchdog starts nothing after its cleanup', async (
   await sleep(700);
   assert.equal(spawned, false, 'the late spawn went through');
   assert.equal(afterWatchdog, 'interrupted: no new candidate is started');
+});
+
+test('planning: one unit per scenario for every check that names it; --isolated one per check; alone first, then longest first', () => {
+  const plan = (isolated: boolean) => planUnits(CHECKS, isolated).map((u) => `${u.scenario.name}: ${u.checks.map((c) => c.id).join(' ')}`);
+  assert.deepEqual(plan(false), [
+    'default port: BIND-2',
+    'artefacts: CRASH-4',
+    'conflicts: CONFLICT-1 CONFLICT-2 CONFLICT-3 CONFLICT-4',
+    'SIGINT stops: BIND-5 SHUTDOWN-2 SHUTDOWN-5',
+    'SIGTERM stops: SHUTDOWN-1 SHUTDOWN-4 SHUTDOWN-5',
+    'SIGTERM stops with clients: SHUTDOWN-3 SHUTDOWN-6',
+    'crashes: CRASH-1 CRASH-2 CRASH-3',
+    'serve: BIND-1 BIND-3 BIND-4 ISOLATION-1',
+    'bind failures: BINDFAIL-1',
+  ]);
+  const isolated = plan(true);
+  assert.equal(isolated.length, CHECKS.length + 1, 'SHUTDOWN-5 runs two scenarios of its own');
+  assert.ok(isolated.every((u) => !u.includes(' ', u.indexOf(': ') + 2)), 'one check per unit');
+});
+
+test('a shared unit that breaks gives every check it serves the same error; checks of other units are judged', async () => {
+  const broken: Scenario<object> = { name: 'broken', weight: 1, observe: async () => Promise.reject(new Error('no /proc')) };
+  const fine: Scenario<object> = { name: 'fine', weight: 1, observe: async () => ({}) };
+  const report = await runChecks([check('BIND-1', broken, () => pass('x')), check('BIND-3', broken, () => pass('x')), check('BIND-4', fine, () => pass('fine'))], options());
+  assert.deepEqual(report.checks.map((c) => [c.id, c.status, c.message]), [
+    ['BIND-1', 'error', 'harness error: no /proc'],
+    ['BIND-3', 'error', 'harness error: no /proc'],
+    ['BIND-4', 'pass', 'fine'],
+  ]);
 });

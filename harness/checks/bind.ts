@@ -42,6 +42,7 @@ export interface ServeObservation {
  */
 export const serve: Scenario<ServeObservation> = {
   name: 'serve',
+  weight: 2,
   async observe(ctx, needs) {
     const observation: ServeObservation = {};
     const profile = await ctx.profile();
@@ -142,6 +143,8 @@ export interface DefaultPortObservation {
  */
 export const defaultPort: Scenario<DefaultPortObservation> = {
   name: 'default port',
+  weight: 1,
+  warmsUp: true,
   exclusive: true,
   async observe(ctx) {
     const argv = withoutPortOption(ctx.options.command);

@@ -7,6 +7,7 @@ import type { Scenario } from './check.js';
 /** For each injected errno: spawn with the injector, wait for the exit (up to the ceiling), record. */
 export const bindFailures: Scenario<BindFailObservation> = {
   name: 'bind failures',
+  weight: 2,
   async observe(ctx) {
     let injector;
     try {

@@ -25,6 +25,16 @@ export interface Scenario<O> {
   name: string;
   /** Runs with nothing else of the candidate running (it watches shared places or a fixed port). */
   exclusive?: boolean;
+  /**
+   * About how many starts a full run of it makes (at 5 trials): the engine starts the longest
+   * first, so that the last to end is a short one (longest-processing-time-first scheduling).
+   */
+  weight: number;
+  /**
+   * Its first start may be the run's first, cold one: it runs alone and no time criterion reads
+   * its start (BIND-2's), so when it comes first it warms the caches instead of a warm-up start.
+   */
+  warmsUp?: boolean;
   /** Starts, signals, connects and records for the checks in `needs`; resolves with the record. */
   observe(ctx: CheckContext, needs: Needs<O>): Promise<O>;
 }

@@ -19,12 +19,13 @@ import { observeConflict } from './procedures.js';
  * a second instance on its port with an isolated profile and one with the same profile, then an
  * instance beside a foreign occupier on 127.0.0.1 (CONFLICT-1's first occupier, CONFLICT-4's
  * stderr). Round 1 also tries the 0.0.0.0 and [::] occupiers for CONFLICT-1, and checks that the
- * first instance kept serving for CONFLICT-2. Rounds 2 and 3 are CONFLICT-3's alone, run while its
- * criterion is undecided. An instance that a check other than CONFLICT-3 needs is watched up to
+ * first instance kept serving for CONFLICT-2. Rounds 2 and 3 are CONFLICT-3's alone, and each of
+ * their instances is spawned only while its criterion is undecided. An instance that a check other than CONFLICT-3 needs is watched up to
  * the startup ceiling; CONFLICT-3's criterion reads an exit after its own patience as a hang.
  */
 export const conflicts: Scenario<ConflictObservation> = {
   name: 'conflicts',
+  weight: 10,
   async observe(ctx, needs) {
     const settings = ctx.options;
     const observation: ConflictObservation = { rounds: [] };
@@ -50,7 +51,9 @@ export const conflicts: Scenario<ConflictObservation> = {
           const watch = second ? settings.startupCeilingMs : patience();
           const isolated = await ctx.profile(profile.port);
           round.isolated = await observeConflict(ctx, isolated, `second instance (isolated profile)${n}`, 'isolated profile', watch, patience());
-          round.same = await observeConflict(ctx, profile, `second instance (same profile)${n}`, 'same profile', watch, patience());
+          if (second || needs.pending('CONFLICT-3', observation)) {
+            round.same = await observeConflict(ctx, profile, `second instance (same profile)${n}`, 'same profile', watch, patience());
+          }
           if (second) {
             const held = listenSocketsOnPort(profile.port).some((s) => first!.listening.inodes.includes(s.inode));
             const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
@@ -63,8 +66,10 @@ export const conflicts: Scenario<ConflictObservation> = {
       const named = r === 1 && (needs.has('CONFLICT-1') || needs.has('CONFLICT-4'));
       const occupiers = r === 1 && needs.has('CONFLICT-1') ? OCCUPIERS : named || failFast ? OCCUPIERS.slice(0, 1) : [];
       for (const [i, occupier] of occupiers.entries()) {
-        // CONFLICT-1 ends at the first occupier the candidate mishandles.
+        // CONFLICT-1 ends at the first occupier the candidate mishandles; an instance only
+        // CONFLICT-3 needs is spawned only while its verdict is open.
         if (i > 0 && !needs.pending('CONFLICT-1', observation)) break;
+        if (!named && !needs.pending('CONFLICT-3', observation)) break;
         const profile = await ctx.profile();
         const server = await ctx.occupy(profile.port, occupier.host);
         const role = r === 1 ? 'candidate' : `instance beside a foreign occupier${n}`;

@@ -41,6 +41,7 @@ async function killAndInspect(ctx: CheckContext, candidate: StartedCandidate, po
  */
 export const crashes: Scenario<CrashObservation> = {
   name: 'crashes',
+  weight: 4,
   async observe(ctx, needs) {
     const observation: CrashObservation = { phases: [] };
     const signals: CrashSignal[] = [
@@ -114,6 +115,7 @@ const HARNESS_DIR = new RegExp(`/(${[PROFILE_DIR_PREFIX, RUN_TMP_PREFIX, SCRATCH
  */
 export const artefacts: Scenario<ArtefactObservation> = {
   name: 'artefacts',
+  weight: 2,
   exclusive: true,
   async observe(ctx) {
     const observation: ArtefactObservation = { runs: [] };

@@ -27,6 +27,7 @@ interface StopPlan {
 function stopTrials(plan: StopPlan): Scenario<StopObservation> {
   return {
     name: plan.name,
+  weight: 5,
     async observe(ctx, needs) {
       const observation: StopObservation = { signal: plan.signal, trials: [] };
       const budget = ctx.options.exitBudgetMs;

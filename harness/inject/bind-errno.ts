@@ -24,8 +24,17 @@ export function buildLauncher(): Promise<string> {
   return buildNative('bind-errno');
 }
 
-/** The seccomp launcher, proven to work on this machine; the reason as an Error otherwise. */
-export async function seccompInjector(): Promise<Injector> {
+let proven: Promise<Injector> | undefined;
+
+/**
+ * The seccomp launcher, proven to work on this machine (once per process); the reason as an
+ * Error otherwise.
+ */
+export function seccompInjector(): Promise<Injector> {
+  return (proven ??= prove());
+}
+
+async function prove(): Promise<Injector> {
   let binary: string;
   try {
     binary = await buildLauncher();

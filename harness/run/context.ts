@@ -1,39 +1,33 @@
 /**
- * What a check sees: its options, port profiles, candidates it spawns, occupiers and clients it
- * opens, and the evidence it records. Everything it opens is ended by `cleanup()`.
+ * What an observation plan works with, for one scenario run: the run's options, its evidence
+ * recorder (run/evidence.ts) and resource scope (run/scope.ts), and the start protocol of the
+ * common procedure (spawn, listening, serving, readiness: run/readiness.ts). Every step that the
+ * candidate fails throws CheckFailed, which `attempt()` turns into data.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
 import { describeExitSeen, outputHint as hintOf, type ExitSeen, type Step } from '../judge/judgement.js';
-import { portHolders, portState, upgradeWithin } from '../observe/probes.js';
+import { upgradeWithin } from '../observe/probes.js';
 import { commandLine, listenSocketsOnPort, readProcess } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
 import { ClientGroup } from './clients.js';
 import { containment } from './contain.js';
-import { reaperWatch } from './reaper.js';
+import { EvidenceRecorder } from './evidence.js';
+import { ResourceScope, type Profile } from './scope.js';
 import { bindTracer, bindTracerUnavailable, type BindTracer } from '../observe/bind-trace.js';
 import { waitReady, type Readiness } from './readiness.js';
 import { WAITS, type ResolvedOptions } from './options.js';
 import { DEFAULT_GATEWAY_PORT, type PortPool } from './ports.js';
-import { now, round } from './time.js';
+import { now } from './time.js';
 
-/** State directories of profiles are named so, in the temp dir. */
-export const PROFILE_DIR_PREFIX = 'glc-state-';
 /** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
 export const RUN_TMP_PREFIX = 'glc-run-';
-/** A check's own scratch directory (trace logs), in the temp dir. */
-export const SCRATCH_DIR_PREFIX = 'glc-scratch-';
 /** Environment variables that name a temp dir; the harness points them at the run's temp dir. */
 const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'];
 
-export interface Profile {
-  port: number;
-  stateDir: string;
-}
+export { PROFILE_DIR_PREFIX, SCRATCH_DIR_PREFIX, SurvivedCleanup, type Profile } from './scope.js';
 
 export class CheckFailed extends Error {
   constructor(
@@ -45,9 +39,6 @@ export class CheckFailed extends Error {
 }
 
 export class CheckSkipped extends Error {}
-
-/** Thrown by cleanup() when a candidate process outlived it: the harness failed to contain it. */
-export class SurvivedCleanup extends Error {}
 
 export interface SpawnOptions {
   /** Replaces the candidate argv template (BIND-2 drops the port option). */
@@ -61,48 +52,38 @@ export interface SpawnOptions {
 }
 
 export class CheckContext {
-  readonly evidence: Evidence = { processes: [], portHolders: [], timeline: [], notes: [] };
-  readonly measurements: Record<string, number> = {};
-  private readonly startedAt = now();
-  private readonly candidates: CandidateProcess[] = [];
-  private readonly servers: Server[] = [];
-  private readonly clientGroups: ClientGroup[] = [];
-  private readonly releases: (() => void)[] = [];
-  private readonly ports: number[] = [];
-  private readonly stateDirs: string[] = [];
-  private readonly aborter = new AbortController();
+  /** The run's timeline, notes and port holders. */
+  readonly record = new EvidenceRecorder();
+  /** Everything the run opened, ended by cleanup(). */
+  readonly scope: ResourceScope;
 
   constructor(
     readonly options: ResolvedOptions,
-    private readonly pool: PortPool,
+    pool: PortPool,
     /** The run's temp dir: every candidate's TMPDIR unless --env sets one. */
     readonly runTmpDir: string,
-  ) {}
-
-  /** Milliseconds since the check started. */
-  elapsed(at = now()): number {
-    return round(at - this.startedAt);
+  ) {
+    this.scope = new ResourceScope(pool, this.record);
   }
 
-  /** Told every timeline event as it is recorded (the engine forwards it: progress, --verbose). */
-  onEvent?: (event: TimelineEvent) => void;
+  get evidence(): Evidence {
+    return this.record.evidence;
+  }
+
+  set onEvent(listener: ((event: TimelineEvent) => void) | undefined) {
+    this.record.onEvent = listener;
+  }
 
   event(event: string, detail?: string, at = now()): void {
-    const entry: TimelineEvent = detail === undefined ? { tMs: this.elapsed(at), event } : { tMs: this.elapsed(at), event, detail };
-    this.evidence.timeline.push(entry);
-    try {
-      this.onEvent?.(entry);
-    } catch {
-      // A listener's failure is no business of the check.
-    }
+    this.record.event(event, detail, at);
   }
 
   note(text: string): void {
-    this.evidence.notes.push(text);
+    this.record.note(text);
   }
 
-  measure(values: Record<string, number>): void {
-    for (const [name, value] of Object.entries(values)) if (Number.isFinite(value)) this.measurements[name] = round(value);
+  recordHolders(holders: PortHolder[]): void {
+    this.record.recordHolders(holders);
   }
 
   fail(message: string, details: { expected?: string; actual?: string } = {}): never {
@@ -121,18 +102,6 @@ export class CheckContext {
     return ms * Math.max(1, this.options.timeoutMultiplier);
   }
 
-  private scratch: string | undefined;
-
-  /** A directory of the harness's own for this check (trace logs), removed at cleanup. */
-  scratchDir(): string {
-    if (!this.scratch) {
-      this.scratch = mkdtempSync(join(tmpdir(), SCRATCH_DIR_PREFIX));
-      this.stateDirs.push(this.scratch);
-      reaperWatch.dir(this.scratch);
-    }
-    return this.scratch;
-  }
-
   /** The bind tracer, where this host has one that works (undefined otherwise, with a note). */
   async bindTracer(): Promise<BindTracer | undefined> {
     const tracer = await bindTracer();
@@ -144,35 +113,16 @@ export class CheckContext {
   }
   private tracerNoted = false;
 
-  /** A new isolated profile: a reserved port and a fresh state directory. */
-  async profile(port?: number): Promise<Profile> {
-    this.assertOpen('profile');
-    if (port === undefined) {
-      const block = await this.pool.reserve();
-      if (this.aborter.signal.aborted) {
-        block.release();
-        this.assertOpen('profile');
-      }
-      this.releases.push(block.release);
-      port = block.port;
-    }
-    this.ports.push(port);
-    const stateDir = mkdtempSync(join(tmpdir(), PROFILE_DIR_PREFIX));
-    this.stateDirs.push(stateDir);
-    reaperWatch.dir(stateDir);
-    return { port, stateDir };
-  }
-
-  /** After abort() (interrupt, watchdog) the check opens nothing more: cleanup may have run. */
-  private assertOpen(what: string): void {
-    if (this.aborter.signal.aborted) throw new Error(`interrupted: no new ${what} is started`);
+  /** A new isolated profile: a reserved port block (or `port`, shared) and a fresh state directory. */
+  profile(port?: number): Promise<Profile> {
+    return this.scope.profile(port);
   }
 
   /** Spawns a candidate; resolves once its pid is known (the containment launcher forked it). */
   async spawn(profile: Profile, role: string, options: SpawnOptions = {}): Promise<CandidateProcess> {
-    this.assertOpen('candidate');
+    this.scope.assertOpen('candidate');
     const contain = await containment();
-    this.assertOpen('candidate');
+    this.scope.assertOpen('candidate');
     if ('unavailable' in contain && !this.containmentNoted) {
       this.containmentNoted = true;
       this.note(`processes not contained: ${contain.unavailable}; a candidate that daemonises (leaves its process group and session) may outlive the run`);
@@ -188,7 +138,7 @@ export class CheckContext {
       env[key] = fill(value, values);
     }
     const argv = template.map((word) => fill(word, values));
-    const traceLog = options.trace ? join(this.scratchDir(), `binds-${this.candidates.length}.trace`) : undefined;
+    const traceLog = options.trace ? join(this.scope.scratchDir(), `binds-${this.scope.spawnCount}.trace`) : undefined;
     const launcher = [...(options.trace ? options.trace.prefix(traceLog!) : []), ...(options.launcher ?? [])];
     const cgroup = 'binary' in contain ? contain.newCgroup() : undefined;
     const candidate = new CandidateProcess({
@@ -200,7 +150,7 @@ export class CheckContext {
       ...(traceLog ? { traceLog } : {}),
       ...('binary' in contain ? { containment: { binary: contain.binary, ...(cgroup ? { cgroup } : {}) } } : {}),
     });
-    this.candidates.push(candidate);
+    this.scope.track(candidate);
     await candidate.started;
     this.event(`spawn ${role}`, `pid ${candidate.pid} on port ${profile.port}`);
     return candidate;
@@ -304,24 +254,16 @@ export class CheckContext {
   }
 
   /** A foreign process's listener: a plain Node server on `host:port`. */
-  async occupy(port: number, host: string): Promise<Server> {
-    this.assertOpen('occupier');
-    const server = createServer((socket) => socket.destroy());
-    this.servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => resolve());
-    });
-    this.event('occupier listening', `${host.includes(':') ? `[${host}]` : host}:${port}`);
-    return server;
+  occupy(port: number, host: string): Promise<Server> {
+    return this.scope.occupy(port, host);
   }
 
   /** Clients held open against `candidate` (on the address it serves). */
   async clients(candidate: CandidateProcess, port: number, count: number, patienceMs = this.wait(WAITS.clientPatienceMs)): Promise<ClientGroup> {
-    this.assertOpen('client');
+    this.scope.assertOpen('client');
     const host = candidate.servingHost;
     const group = await ClientGroup.connect(host, port, count, this.wait(WAITS.connectMs), patienceMs);
-    this.clientGroups.push(group);
+    this.scope.hold(group);
     this.event(`${group.size} of ${count} clients connected`, `${group.websocket ? 'WebSocket' : 'plain TCP (the upgrade was refused)'} to ${host}`);
     return group;
   }
@@ -343,53 +285,26 @@ export class CheckContext {
 
   /** How many candidates were spawned, for the run's start count. */
   get spawnCount(): number {
-    return this.candidates.length;
+    return this.scope.spawnCount;
   }
 
-  /** Runs `release` after the check's processes are ended (locks, reservations). */
+  /** Runs `release` after the run's processes are ended (locks, reservations). */
   atCleanup(release: () => void): void {
-    this.releases.push(release);
+    this.scope.atCleanup(release);
   }
 
-  recordHolders(holders: PortHolder[]): void {
-    this.evidence.portHolders.push(...holders);
-  }
-
-  /**
-   * Ends everything the check started, and reports any port that is still held afterwards. A
-   * candidate process alive after it is a containment failure: noted, and thrown at the end as
-   * SurvivedCleanup (the check becomes an error) once everything else is released.
-   */
-  async cleanup(): Promise<void> {
-    for (const group of this.clientGroups) group.close();
-    await Promise.all(this.candidates.map((c) => c.kill()));
-    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
-    const survivors = this.candidates.flatMap((c) => c.survivors().map((pid) => `pid ${pid} of ${c.role} (${commandLine(pid)})`));
-    if (survivors.length > 0) this.note(`candidate processes survived cleanup: ${survivors.join(', ')}`);
-    for (const candidate of this.candidates) this.evidence.processes.push(candidate.evidence());
-    for (const port of new Set(this.ports)) {
-      if (!(await portState(port)).free) {
-        const holders = portHolders(port);
-        this.recordHolders(holders);
-        this.note(`port ${port} was still held after cleanup by ${holders.map((h) => `pid ${h.pid} (${h.cmdline})`).join(', ')}`);
-      }
-    }
-    for (const dir of this.stateDirs) {
-      rmSync(dir, { recursive: true, force: true });
-      reaperWatch.dirRemoved(dir);
-    }
-    for (const release of this.releases) release();
-    if (survivors.length > 0) throw new SurvivedCleanup(`candidate processes survived cleanup: ${survivors.join(', ')}`);
+  /** Ends everything the run started (throws SurvivedCleanup when a candidate process lives on). */
+  cleanup(): Promise<void> {
+    return this.scope.dispose();
   }
 
   get abortSignal(): AbortSignal {
-    return this.aborter.signal;
+    return this.scope.abortSignal;
   }
 
-  /** Kills every process the check started now, and starts no more (used on interrupt). */
-  async abort(): Promise<void> {
-    this.aborter.abort();
-    await Promise.all(this.candidates.map((c) => c.kill()));
+  /** Kills every process the run started now, and starts no more (used on interrupt). */
+  abort(): Promise<void> {
+    return this.scope.abort();
   }
 }
 

@@ -39,7 +39,7 @@ export interface ReadinessSettings {
 }
 
 /** The quiet window is a tenth of the candidate's own spawn-to-LISTEN time, within these bounds. */
-const WINDOW_MIN_MS = 100;
+const WINDOW_MIN_MS = 50;
 const WINDOW_MAX_MS = 1000;
 const SAMPLES_PER_WINDOW = 5;
 
