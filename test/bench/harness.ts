@@ -336,7 +336,16 @@ async function calibration(options: HarnessBenchOptions, log: (line: string) => 
   }
 }
 
-/** Living (not zombie) children of this process; harness candidates are spawned detached, each leading its own group. */
+/** The harness's own reaper (harness/run/reaper.ts): a child that lives while this process does, by design. */
+const isReaper = (pid: string): boolean => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('reaper-process.js');
+  } catch {
+    return false;
+  }
+};
+
+/** Living (not zombie) children of this process but the reaper; harness candidates are spawned detached, each leading its own group. */
 function ownChildren(): number[] {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -344,7 +353,7 @@ function ownChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === process.pid && state !== 'Z') children.push(Number(entry));
+      if (Number(ppid) === process.pid && state !== 'Z' && !isReaper(entry)) children.push(Number(entry));
     } catch {
       // gone meanwhile
     }
