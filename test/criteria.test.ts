@@ -144,6 +144,8 @@ test(quote('CONFLICT-2', 'Pass when B and B′ each meet the CONFLICT-1 pass cri
   assert.equal(status(judgeSecondInstance(round(LOCK), SETTINGS)), 'pass');
   const lockWait = judgeSecondInstance(round('gateway already running (pid 42); lock timeout after 5000ms'), SETTINGS);
   assert.match(lockWait.status === 'fail' ? lockWait.message : '', /second instance \(same profile\)'s output lacks/);
+  const hung = judgeSecondInstance({ rounds: [{ ...round(LOCK).rounds[0]!, same: undefined, firstKept: undefined, isolated: instance({ path: 'isolated profile', role: 'second instance (isolated profile)', exit: undefined, watchedMs: 120_000 }) }] }, SETTINGS);
+  assert.match(hung.status === 'fail' ? hung.message : '', /isolated profile\) was still running/, 'a second instance that fails CONFLICT-1 decides the check at once');
   const lost = judgeSecondInstance(round(LOCK, false), SETTINGS);
   assert.match(lost.status === 'fail' ? lost.message : '', /no longer holds its listening socket/, 'afterwards A still holds its recorded LISTEN socket');
 });

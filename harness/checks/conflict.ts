@@ -48,13 +48,15 @@ export const conflicts: Scenario<ConflictObservation> = {
         });
         if (first) {
           baseline.push(first.listening.at - first.spawnedAt);
-          const watch = second ? settings.startupCeilingMs : patience();
+          // CONFLICT-2 waits up to the ceiling while it is open; CONFLICT-3 only its own patience.
+          const secondOpen = () => second && needs.pending('CONFLICT-2', observation);
+          const watch = () => (secondOpen() ? settings.startupCeilingMs : patience());
           const isolated = await ctx.profile(profile.port);
-          round.isolated = await observeConflict(ctx, isolated, `second instance (isolated profile)${n}`, 'isolated profile', watch, patience());
-          if (second || needs.pending('CONFLICT-3', observation)) {
-            round.same = await observeConflict(ctx, profile, `second instance (same profile)${n}`, 'same profile', watch, patience());
+          round.isolated = await observeConflict(ctx, isolated, `second instance (isolated profile)${n}`, 'isolated profile', watch(), patience());
+          if (secondOpen() || needs.pending('CONFLICT-3', observation)) {
+            round.same = await observeConflict(ctx, profile, `second instance (same profile)${n}`, 'same profile', watch(), patience());
           }
-          if (second) {
+          if (secondOpen()) {
             const held = listenSocketsOnPort(profile.port).some((s) => first!.listening.inodes.includes(s.inode));
             const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
             ctx.event('first instance upgrade', upgrade.ok ? 'HTTP 101' : upgrade.error);

@@ -68,7 +68,7 @@ export function lockFailureProblems(instance: ConflictInstance, patienceMs: numb
   if (instance.listenedOn) return [`${role} listened on ${instance.listenedOn} instead of failing`];
   if (!exit) {
     const seen = instance.binds ? `; ${describeBindAttempts(instance.binds, instance.port)}` : '';
-    return [`${role} was still running after ${Math.round(patienceMs)} ms${seen}${outputHint(instance.output)}`];
+    return [`${role} was still running after ${Math.round(instance.watchedMs ?? patienceMs)} ms${seen}${outputHint(instance.output)}`];
   }
   const problems: string[] = [];
   if (exit.code === 0 && !exit.signal) problems.push(`${role} exited with code 0`);
@@ -105,6 +105,10 @@ export function judgeSecondInstance(observation: ConflictObservation, settings: 
   const round = observation.rounds[0];
   if (!round?.first) return undecided();
   if (!round.first.ok) return failed(round.first.failure);
+  // A second instance that did not fail as CONFLICT-1 asks decides the check at once.
+  const seen = [round.isolated, round.same].filter((i): i is ConflictInstance => i !== undefined);
+  const early = seen.flatMap((instance) => lockFailureProblems(instance, settings.startupCeilingMs));
+  if (early.length > 0 && !round.firstKept) return fail(early.join('; '));
   if (!round.isolated || !round.same || !round.firstKept) return undecided();
   const problems = [round.isolated, round.same].flatMap((instance) => lockFailureProblems(instance, settings.startupCeilingMs));
   if (!round.firstKept.held) problems.push('the first instance no longer holds its listening socket');
