@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult, Evidence, Interruption, Report, TimelineEvent, Warmup } from './report.js';
-import { CheckContext, CheckFailed, CheckSkipped, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
+import { CheckContext, CheckFailed, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
 import { reaperWatch } from './run/reaper.js';
 import { bindTracer } from './observe/bind-trace.js';
 import { seccompInjector } from './inject/bind-errno.js';
@@ -95,8 +95,8 @@ interface Unit {
 /** What a unit left: its observation, or why there is none, and its evidence. */
 interface UnitRun {
   observation?: unknown;
-  /** A candidate failure or skip that escaped the plan, or a harness error: every dependent gets it. */
-  broken?: { status: 'fail' | 'skip' | 'error'; message: string; expected?: string; actual?: string };
+  /** A candidate failure that escaped the plan (a step not made an attempt), or a harness error: every dependent gets it. */
+  broken?: { status: 'fail' | 'error'; message: string; expected?: string; actual?: string };
   interrupted?: string;
   evidence: Evidence;
   startedAt: number;
@@ -158,7 +158,6 @@ async function runUnit(unit: Unit, options: ResolvedOptions, scope: RunScope, ho
     run.observation = await Promise.race([unit.scenario.observe(ctx, needsOf(unit, options)), deadline]);
   } catch (error) {
     if (error instanceof CheckFailed) run.broken = { status: 'fail', message: error.message, ...error.details };
-    else if (error instanceof CheckSkipped) run.broken = { status: 'skip', message: error.message };
     else run.broken = { status: 'error', message: `harness error: ${(error as Error).message}` };
     // The plan's own code still runs after the watchdog: stop it from starting anything first,
     // so that nothing it spawns outlives the cleanup below.
@@ -301,12 +300,9 @@ async function schedule(checks: Check[], options: ResolvedOptions, hooks: Engine
     while (pending.length > 0 && !aborted) {
       const next = pending[0]!;
       // Before the first unit that judges a start, a warm start (common procedure, item 9).
-      if (!scope.warm && !next.scenario.warmsUp && running.size === 0) {
-        await warmUpNow(options, scope, hooks);
-        continue;
-      }
-      if (!scope.warm && !next.scenario.warmsUp && running.size > 0) {
-        await Promise.race(running.values());
+      if (!scope.warm && !next.scenario.warmsUp) {
+        // It runs alone: once what runs has ended.
+        await (running.size > 0 ? Promise.race(running.values()) : warmUpNow(options, scope, hooks));
         continue;
       }
       const room = next.scenario.exclusive ? running.size === 0 : running.size < options.concurrency;

@@ -1,7 +1,7 @@
 /** SHUTDOWN observation plans: trials of a start, a timed stop by a signal, and what followed. */
 import type { ClientsSeen, StopObservation, StopSignal, StopTrial } from '../judge/shutdown.js';
 import type { ClientGroup } from '../run/clients.js';
-import { exitSeen, type Profile, type StartedCandidate } from '../run/context.js';
+import { exitSeen, type CheckContext, type Profile, type StartedCandidate } from '../run/context.js';
 import { WAITS } from '../run/options.js';
 import { now, within } from '../run/time.js';
 import type { Scenario } from './check.js';
@@ -55,7 +55,9 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
         const closeCodes = first && needs.has('SHUTDOWN-6');
         const exitStatus = first && needs.has('SHUTDOWN-5');
         const restart = first && needs.has('SHUTDOWN-4');
-        if (!needs.has(plan.timedBy) && !closeCodes && !exitStatus && !restart) {
+        // Once the timing check is decided (a fail), further trials are BIND-5's samples only.
+        const timed = needs.has(plan.timedBy) && needs.pending(plan.timedBy, observation);
+        if (!timed && !closeCodes && !exitStatus && !restart) {
           // A sample of BIND-5 only.
           observation.trials.push(t);
           await candidate.kill();
@@ -90,7 +92,7 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
 }
 
 /** Close codes per client: 1006 without a close frame, -1 for a connection still open. */
-async function closeCodesOf(group: ClientGroup, ends: { code: number }[] | undefined, ctx: { event(e: string, d?: string): void }): Promise<number[]> {
+async function closeCodesOf(group: ClientGroup, ends: { code: number }[] | undefined, ctx: CheckContext): Promise<number[]> {
   const codes = ends ? ends.map((e) => e.code) : await Promise.all(group.ends.map((end) => within(end, 0).then((e) => e?.code ?? -1)));
   ctx.event('client close codes', codes.join(', '));
   return codes;

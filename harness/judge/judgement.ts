@@ -51,16 +51,6 @@ export const skip = (message: string): Judgement => ({ status: 'skip', message }
 
 export const undecided = (measurements?: Measurements): Judgement => ({ status: 'undecided', ...(measurements ? { measurements } : {}) });
 
-export const isDecided = (judgement: Judgement): boolean => judgement.status !== 'undecided';
-
-/** The first failed step among `steps`, if any. */
-export function firstFailure(...steps: (Step<object> | undefined)[]): Failure | undefined {
-  for (const step of steps) if (step && !step.ok) return step.failure;
-  return undefined;
-}
-
-/** A scaled harness wait (not a criterion): `ms` x max(1, multiplier). */
-export const scaled = (settings: JudgeSettings, ms: number): number => ms * Math.max(1, settings.timeoutMultiplier);
 
 /** How a process ended, as criteria read it. */
 export interface ExitSeen {

@@ -38,8 +38,6 @@ export class CheckFailed extends Error {
   }
 }
 
-export class CheckSkipped extends Error {}
-
 export interface SpawnOptions {
   /** Replaces the candidate argv template (BIND-2 drops the port option). */
   argv?: string[];
@@ -90,9 +88,6 @@ export class CheckContext {
     throw new CheckFailed(message, details);
   }
 
-  skip(reason: string): never {
-    throw new CheckSkipped(reason);
-  }
 
   /**
    * A harness wait (not a criterion) scaled by --timeout-multiplier, never below its default:

@@ -31,6 +31,7 @@ import { Interrupted, runConformance, type CheckResult, type Report, type RunOpt
 import { bindProbe } from '../../harness/observe/probes.js';
 import { sleep } from '../../harness/run/time.js';
 import { runCost } from '../../harness/reporters/cost.js';
+import { percentile } from '../../harness/judge/stats.js';
 
 const CALIBRATION_GATEWAY = fileURLToPath(new URL('../../../test/candidates/calibration-gateway.mjs', import.meta.url));
 const SUITE_TARGET_MS = 5_000;
@@ -187,14 +188,6 @@ async function pollPeriods(): Promise<number[]> {
   return periods;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
-}
 
 /** A correct gateway that takes 4 s to bind (the "good gateway that takes 4.2 s to start"). */
 const FOUR_SECOND_GATEWAY = (): string[] => [process.execPath, MUTANT_GATEWAY, '--port', '{port}', '--state-dir', '{stateDir}', '--startup-delay', '4000'];
