@@ -5,7 +5,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { heldArtefacts, isInside, isLockArtefactName, namedPid, scanArtefacts, tempAndHome } from '../harness/observe/artefacts.js';
+import { environOf, heldArtefacts, isInside, isLockArtefactName, namedPid, placesInEnvironment, scanArtefacts, stampPaths } from '../harness/observe/artefacts.js';
+import { covers } from '../harness/judge/crash.js';
 import type { Report } from '../harness/report.js';
 import { sleep } from '../harness/run/time.js';
 import { MISBEHAVE, REFERENCE, killLeftovers, runCli, uniqueMarker } from './helpers/cli.js';
@@ -35,6 +36,43 @@ test('files and directories are found at depth, up to the depth asked', () => {
   assert.equal(scanArtefacts([{ path: dir, depth: 4 }], (p) => p.endsWith('state')).size, 1, 'a skipped directory is not read');
 });
 
+test('a place inside another is read to its own depth, not to the outer place\'s', () => {
+  // /tmp-like root read 2 levels; a TMPDIR 2 levels below it holds a lock 2 levels further down.
+  const userTmp = join(dir, 'ci', 'tmp');
+  mkdirSync(join(userTmp, 'gw-0'), { recursive: true });
+  const lock = join(userTmp, 'gw-0', 'gateway.abc.lock');
+  writeFileSync(lock, '{"pid":1}');
+  assert.equal(scanArtefacts([{ path: dir, depth: 2 }]).has(lock), false, 'too deep for the outer place alone');
+  assert.equal(scanArtefacts([{ path: dir, depth: 2 }, { path: userTmp, depth: 4 }]).has(lock), true);
+  assert.equal(scanArtefacts([{ path: userTmp, depth: 4 }, { path: dir, depth: 2 }]).has(lock), true, 'in any order');
+  assert.equal(covers([{ path: dir, depth: 2 }], lock), false);
+  assert.equal(covers([{ path: dir, depth: 2 }, { path: userTmp, depth: 4 }], lock), true);
+  assert.deepEqual([...stampPaths([lock, join(dir, 'gone.lock')]).keys()], [lock], 'a path that is gone is left out');
+  rmSync(join(dir, 'ci'), { recursive: true });
+});
+
+test('the places an environment names: temp, home, state and XDG dirs; never a system tree', () => {
+  const places = placesInEnvironment({
+    TMPDIR: '/tmp/ci/tmp/',
+    HOME: '/home/u',
+    OPENCLAW_STATE_DIR: '/srv/oc/state',
+    XDG_CONFIG_HOME: '/home/u/.config',
+    XDG_RUNTIME_DIR: '/run/user/0',
+    JAVA_HOME: '/usr/lib/jvm/java-17',
+    RELATIVE_HOME: 'rel/dir',
+    ROOT_HOME: '/',
+    PATH: '/usr/bin:/bin',
+    TMP: '/tmp/ci/tmp',
+  });
+  assert.deepEqual(places, [
+    { path: '/tmp/ci/tmp', depth: 4 },
+    { path: '/home/u', depth: 3 },
+    { path: '/srv/oc/state', depth: 4 },
+    { path: '/home/u/.config', depth: 4 },
+    { path: '/run/user/0', depth: 4 },
+  ]);
+});
+
 test('an artefact names a pid in its file name or its content, as a whole number', () => {
   writeFileSync(join(dir, 'gateway.4242.pid'), '');
   writeFileSync(join(dir, 'gateway.abc.lock'), JSON.stringify({ pid: 31337, createdAt: 1 }));
@@ -53,7 +91,8 @@ test('lock files held open by a process are seen through /proc/<pid>/fd, with it
   try {
     for (let i = 0; i < 100 && !heldArtefacts([child.pid!]).has(held); i++) await sleep(20);
     assert.equal(heldArtefacts([child.pid!]).get(held), child.pid);
-    assert.deepEqual(tempAndHome(child.pid!), { tmpdir: dir, home: '/nonexistent-home' });
+    const env = environOf(child.pid!);
+    assert.deepEqual([env.get('TMPDIR'), env.get('HOME')], [dir, '/nonexistent-home']);
     const fd = openSync(join(dir, 'notes.txt'), 'r');
     assert.equal(heldArtefacts([process.pid]).has(join(dir, 'notes.txt')), false, 'only lock names');
     closeSync(fd);

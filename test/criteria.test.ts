@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CHECKS } from '../harness/checks/index.js';
-import { judgeLoopbackListener, judgeLoopbackOnly, judgeSideBySide, judgeStartupTime, judgeUpgrade, type StartStep } from '../harness/judge/bind.js';
+import { laterListings, judgeLoopbackListener, judgeLoopbackOnly, judgeSideBySide, judgeStartupTime, judgeUpgrade, type StartStep } from '../harness/judge/bind.js';
 import { judgeBindFailure, type InjectedCase } from '../harness/judge/bindfail.js';
 import { judgeFailFast, judgeForeignOccupier, judgeSecondInstance, judgeTypedError, type ConflictInstance, type ConflictObservation } from '../harness/judge/conflict.js';
 import { attributeArtefacts, judgeArtefacts, judgeCrashSignals, judgeFreeAtKill, judgeRestartAfterKill, type ArtefactRun, type CrashPhase } from '../harness/judge/crash.js';
@@ -69,6 +69,20 @@ test(quote('BIND-4', 'Pass when every listed socket has a loopback address. A [:
   assert.equal(status(judgeLoopbackOnly(started({ holders: [holder(`[::ffff:127.0.0.1]:${P}`)] }))), 'pass');
   assert.equal(status(judgeLoopbackOnly(started({ holders: [holder(`127.0.0.1:${P}`), holder(`0.0.0.0:${P}`)] }))), 'fail');
   assert.equal(status(judgeLoopbackOnly(started({ holders: [holder(`[::]:${P}`)] }))), 'fail');
+});
+
+test(quote('BIND-4', 'A listener the gateway opens later counts too'), () => {
+  const holder = (address: string) => ({ pid: 7, cmdline: 'gw', address, inode: 1 });
+  const loopback = [holder(`127.0.0.1:${P}`)];
+  const stop = (signal: 'SIGTERM' | 'SIGINT', listeners: ReturnType<typeof holder>[], clients = false) =>
+    stops(signal, trial(1, { listeners, ...(clients ? { clients: { requested: 10, connected: 10, websocket: true } } : {}) }));
+  const crash = { phases: [{ signal: 'SIGKILL' as const, port: P, victim: { ok: true as const, restarted: false }, listeners: [...loopback, holder(`[::]:${P}`)] }] };
+  const later = laterListings([stop('SIGTERM', loopback), stop('SIGTERM', [...loopback, holder(`0.0.0.0:${P}`)], true)], crash);
+  assert.deepEqual(later.map((l) => l.when), ['before SIGTERM (trial 1)', 'before SIGTERM with clients (trial 1)', 'at SIGKILL']);
+  const j = judgeLoopbackOnly(started({ holders: loopback }), later);
+  assert.equal(j.status === 'fail' && j.message, `the control port is exposed on 0.0.0.0:${P} (before SIGTERM with clients (trial 1)); [::]:${P} (at SIGKILL)`);
+  const fine = judgeLoopbackOnly(started({ holders: loopback }), laterListings([stop('SIGINT', loopback)], undefined));
+  assert.match(fine.status === 'pass' ? fine.message : '', /listed 2 times/);
 });
 
 test(quote('BIND-5', "Pass when every trial's spawn-to-LISTEN is within the startup budget"), () => {
@@ -243,7 +257,7 @@ function artefactRun(extra: Partial<ArtefactRun> = {}): ArtefactRun {
   return {
     signal: 'SIGKILL',
     before: [['/tmp/other.lock', { ino: 1, mtimeMs: 1, ctimeMs: 1, directory: false }]],
-    snapshotRoots: ['/tmp/glc-state-x', '/tmp/glc-run-y', '/tmp'],
+    snapshotRoots: [{ path: '/tmp/glc-state-x', depth: 6 }, { path: '/tmp/glc-run-y', depth: 6 }, { path: '/tmp', depth: 3 }],
     after: [['/tmp/other.lock', { ino: 1, mtimeMs: 1, ctimeMs: 1, directory: false }]],
     held: [],
     own: ['/tmp/glc-state-x', '/tmp/glc-run-y'],
@@ -262,6 +276,14 @@ test(quote('CRASH-4', 'Pass when no artefact is the candidate\'s after either ru
   assert.deepEqual(attributeArtefacts(neighbour), { blamed: [], notes: ['/tmp/someone/app.lock'] }, 'any other new artefact is a note');
   const naming = artefactRun({ after: [['/tmp/gw-0/gateway.lock', { ...stamp(11), namedPid: 4242 }]] });
   assert.deepEqual(attributeArtefacts(naming).blamed, ['/tmp/gw-0/gateway.lock (file naming its pid 4242)']);
+  // A user's TMPDIR four levels below /tmp: below what /tmp's snapshot read, so new by its ctime.
+  const deep = '/tmp/ci/job/tmp/gw-0/gateway.lock';
+  const oldDeep = artefactRun({ before: [], after: [[deep, { ...stamp(12), ctimeMs: 500, mtimeMs: 500, namedPid: 4242 }]] });
+  assert.deepEqual(attributeArtefacts(oldDeep), { blamed: [], notes: [] }, 'older than the spawn and never read before: not this run\'s');
+  const newDeep = artefactRun({ before: [], after: [[deep, { ...stamp(12), namedPid: 4242 }]] });
+  assert.deepEqual(attributeArtefacts(newDeep).blamed, [`${deep} (file naming its pid 4242)`]);
+  const held = artefactRun({ after: [['/var/tmp/gw/x.lock', { ...stamp(13), ctimeMs: 500, mtimeMs: 500 }]], held: [['/var/tmp/gw/x.lock', 4242]] });
+  assert.deepEqual(attributeArtefacts(held).blamed, ['/var/tmp/gw/x.lock (file held open by pid 4242 while it ran)'], 'held open: blamed wherever it is');
   const j = judgeArtefacts({ runs: [artefactRun(), neighbour] });
   assert.equal(j.status, 'pass');
   assert.match(j.notes?.[0] ?? '', /not attributed to the candidate/);

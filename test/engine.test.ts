@@ -55,15 +55,15 @@ test('planning: one unit per scenario for every check that names it; --isolated 
     'default port: BIND-2',
     'artefacts: CRASH-4',
     'conflicts: CONFLICT-1 CONFLICT-2 CONFLICT-3 CONFLICT-4',
-    'SIGINT stops: BIND-5 SHUTDOWN-2 SHUTDOWN-5',
-    'SIGTERM stops: SHUTDOWN-1 SHUTDOWN-4 SHUTDOWN-5',
-    'SIGTERM stops with clients: SHUTDOWN-3 SHUTDOWN-6',
-    'crashes: CRASH-1 CRASH-2 CRASH-3',
+    'SIGTERM stops: BIND-4 SHUTDOWN-1 SHUTDOWN-4 SHUTDOWN-5',
+    'SIGINT stops: BIND-4 BIND-5 SHUTDOWN-2 SHUTDOWN-5',
+    'SIGTERM stops with clients: BIND-4 SHUTDOWN-3 SHUTDOWN-6',
+    'crashes: BIND-4 CRASH-1 CRASH-2 CRASH-3',
     'serve: BIND-1 BIND-3 BIND-4 ISOLATION-1',
     'bind failures: BINDFAIL-1',
   ]);
   const isolated = plan(true);
-  assert.equal(isolated.length, CHECKS.length + 1, 'SHUTDOWN-5 runs two scenarios of its own');
+  assert.equal(isolated.length, CHECKS.length + 1 + 4, 'SHUTDOWN-5 runs two scenarios of its own, BIND-4 five');
   assert.ok(isolated.every((u) => !u.includes(' ', u.indexOf(': ') + 2)), 'one check per unit');
 });
 

@@ -33,7 +33,14 @@ const PARALLEL_RUNS = 4;
 
 const buildDir = mkdtempSync(join(tmpdir(), 'glc-fixture-build-'));
 /** Where the mutant's --artefacts tmp-held and tmp-pid-named write, in the hard-coded /tmp. */
-const MUTANT_TMP_DIRS = [`/tmp/mutant-gateway-${process.getuid?.() ?? 0}`, `/tmp/mutant-gateway-locks-${process.getuid?.() ?? 0}`];
+const MUTANT_TMP_DIRS = [
+  `/tmp/mutant-gateway-${process.getuid?.() ?? 0}`,
+  `/tmp/mutant-gateway-locks-${process.getuid?.() ?? 0}`,
+  `/var/tmp/mutant-gateway-locks-${process.getuid?.() ?? 0}`,
+  // The user-set TMPDIRs of node-artefact-user-tmpdir and node-artefact-launcher-tmpdir.
+  '/tmp/mutant-gateway-ci-tmp',
+  '/tmp/mutant-gateway-launcher-tmp',
+];
 process.on('exit', () => {
   for (const dir of [buildDir, ...MUTANT_TMP_DIRS]) rmSync(dir, { recursive: true, force: true });
 });

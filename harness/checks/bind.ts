@@ -52,11 +52,7 @@ export const serve: Scenario<ServeObservation> = {
       const seen = startSeen(first, profile.port);
       // One round trip, so that listeners opened right after the first one exist too.
       if (needs.has('BIND-1') || needs.has('BIND-4')) seen.connected = await tcpConnect(profile.port, ctx.wait(WAITS.connectMs));
-      if (needs.has('BIND-4')) {
-        const own = new Set(first.family());
-        seen.holders = portHolders(profile.port).filter((h) => own.has(h.pid));
-        ctx.recordHolders(seen.holders);
-      }
+      if (needs.has('BIND-4')) seen.holders = ctx.listeners(first, profile.port);
       if (needs.has('BIND-3')) {
         const upgrade = await upgradeWithin(profile.port, ctx.wait(WAITS.connectMs));
         ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);

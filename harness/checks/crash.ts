@@ -1,7 +1,7 @@
 /** CRASH observation plans: gateways killed and crashed, the port at their exit, restarts, artefacts. */
 import { tmpdir } from 'node:os';
 import type { ArtefactObservation, ArtefactRun, AtExit, CrashObservation, CrashPhase, CrashSignal } from '../judge/crash.js';
-import { heldArtefacts, isInside, namedPid, scanArtefacts, tempAndHome, type ScanRoot } from '../observe/artefacts.js';
+import { environOf, heldArtefacts, isInside, mergePlaces, namedPid, placesInEnvironment, scanArtefacts, stampPaths, type ScanRoot } from '../observe/artefacts.js';
 import { bindProbe, portHolders } from '../observe/probes.js';
 import { listenSocketsOnPort, TCP_LISTEN, tcpSocketsOnPort } from '../observe/procfs.js';
 import type { CandidateProcess } from '../run/candidate.js';
@@ -35,8 +35,8 @@ async function killAndInspect(ctx: CheckContext, candidate: StartedCandidate, po
 
 /**
  * One start crashed by each signal its dependents need: SIGKILL for CRASH-1 (the port at the
- * exit) and CRASH-2 (the restart), then SIGABRT and SIGSEGV for CRASH-3. Each victim has 10
- * clients. After each crash the same profile is spawned again at once and timed to LISTEN; where
+ * exit), CRASH-2 (the restart) and BIND-4 (the victim's listeners, with its clients connected),
+ * then SIGABRT and SIGSEGV for CRASH-3. Each victim has 10 clients. After each crash the same profile is spawned again at once and timed to LISTEN; where
  * another crash follows, that restart, once ready, is its victim (a fresh start where it is not).
  */
 export const crashes: Scenario<CrashObservation> = {
@@ -45,7 +45,7 @@ export const crashes: Scenario<CrashObservation> = {
   async observe(ctx, needs) {
     const observation: CrashObservation = { phases: [] };
     const signals: CrashSignal[] = [
-      ...(needs.has('CRASH-1') || needs.has('CRASH-2') ? (['SIGKILL'] as const) : []),
+      ...(needs.has('CRASH-1') || needs.has('CRASH-2') || needs.has('BIND-4') ? (['SIGKILL'] as const) : []),
       ...(needs.has('CRASH-3') ? (['SIGABRT', 'SIGSEGV'] as const) : []),
     ];
     let next: { candidate: StartedCandidate; profile: Profile } | undefined;
@@ -69,6 +69,8 @@ export const crashes: Scenario<CrashObservation> = {
       }
       const candidate = victim.candidate;
       await ctx.clients(candidate, profile.port, CRASH_CLIENTS);
+      // BIND-4 lists its listeners at each crash, with the clients connected.
+      if (needs.has('BIND-4')) phase.listeners = ctx.listeners(candidate, profile.port);
       if (inspect) phase.atExit = await killAndInspect(ctx, candidate, profile.port, signal);
       else {
         candidate.signalGateway(signal);
@@ -105,12 +107,23 @@ async function restartSameProfile(ctx: CheckContext, profile: Profile, after: Cr
 /** How deep each place is read: the profile and the run's temp dir are the candidate's own. */
 const OWN_DEPTH = 6;
 const SHARED_DEPTH = 3;
+/** Shared temp places every host has: /tmp, the harness's own temp dir, and /var/tmp. */
+const SHARED_PLACES = ['/tmp', '/var/tmp'];
 /** Harness directories of other runs and checks, skipped in shared places. */
 const HARNESS_DIR = new RegExp(`/(${[PROFILE_DIR_PREFIX, RUN_TMP_PREFIX, SCRATCH_DIR_PREFIX].join('|')})[^/]*$`);
 
+/** The places the candidate's processes name in their environment (a launcher may set them). */
+function placesOf(pids: number[]): ScanRoot[] {
+  return mergePlaces(pids.flatMap((pid) => placesInEnvironment(environOf(pid))));
+}
+
 /**
  * Two starts (stopped by SIGKILL, then SIGTERM), each between two reads of the places where lock
- * and pid artefacts land, with what the candidate held open while it ran. Runs alone: the run
+ * and pid artefacts land, with what the candidate held open while it ran. The places: its
+ * profile and the run's temp dir (its own), /tmp, /var/tmp and the host's temp dir, and every
+ * place its environment names (TMPDIR, HOME, state dirs), as the harness gives it and as its
+ * processes have it once they run (a launcher may set its own); each is read to its own depth.
+ * Places first seen in a run's processes are read before the next run too. Runs alone: the run
  * temp dir is shared by the run's other checks.
  */
 export const artefacts: Scenario<ArtefactObservation> = {
@@ -119,43 +132,48 @@ export const artefacts: Scenario<ArtefactObservation> = {
   exclusive: true,
   async observe(ctx) {
     const observation: ArtefactObservation = { runs: [] };
+    let seenPlaces: ScanRoot[] = [];
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       const profile = await ctx.profile();
       const own = [profile.stateDir, ctx.runTmpDir];
-      const shared = [...new Set(['/tmp', tmpdir()])].filter((dir) => !own.includes(dir));
-      const roots: ScanRoot[] = [...own.map((path) => ({ path, depth: OWN_DEPTH })), ...shared.map((path) => ({ path, depth: SHARED_DEPTH }))];
+      const shared = [...new Set([...SHARED_PLACES, tmpdir()])].filter((dir) => !own.includes(dir));
+      const roots = mergePlaces([
+        ...own.map((path) => ({ path, depth: OWN_DEPTH })),
+        ...shared.map((path) => ({ path, depth: SHARED_DEPTH })),
+        ...placesInEnvironment(ctx.candidateEnv(profile)),
+        ...seenPlaces,
+      ]);
       const skip = (path: string) => HARNESS_DIR.test(path) && !own.some((dir) => isInside(dir, path) || isInside(path, dir));
       const before = scanArtefacts(roots, skip);
       const spawnEpochMs = Date.now() - 1000; // ctime has coarse granularity on some filesystems
       const started = await ctx.attempt(async () => ({ candidate: await ctx.start(profile, `candidate (${signal})`) }));
-      const run: ArtefactRun = { signal, before: [...before], snapshotRoots: roots.map((r) => r.path), after: [], held: [], own, pids: [], spawnEpochMs };
+      const run: ArtefactRun = { signal, before: [...before], snapshotRoots: roots, after: [], held: [], own, pids: [], spawnEpochMs };
       observation.runs.push(run);
       if (!started.ok) {
         run.failure = started.failure;
         break;
       }
       const candidate = started.candidate;
+      // Read twice (once ready, then just before the signal): a lock taken late is held too.
       const held = heldArtefacts(candidate.family());
-      // Its own TMPDIR and HOME, as the gateway process sees them (a launcher may set them).
-      const { tmpdir: itsTmp, home } = tempAndHome(candidate.gatewayPid);
-      const extra: ScanRoot[] = [
-        ...(itsTmp ? [{ path: itsTmp, depth: SHARED_DEPTH + 1 }] : []),
-        ...(home ? [{ path: home, depth: SHARED_DEPTH }] : []),
-      ].filter((root) => !roots.some((r) => isInside(root.path, r.path)));
       const pids = candidate.family();
       for (const [path, pid] of heldArtefacts(pids)) held.set(path, pid);
+      const places = placesOf(pids);
       candidate.signalGateway(signal);
       ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
       await candidate.waitGatewayExit(ctx.options.exitBudgetMs);
       await candidate.waitExit(ctx.options.exitBudgetMs);
       await candidate.kill();
-      const after = scanArtefacts([...roots, ...extra], skip);
+      const after = scanArtefacts(mergePlaces([...roots, ...places]), skip);
+      // Held open anywhere (/var/tmp, $XDG_RUNTIME_DIR, ~/.cache): checked by path, read or not.
+      for (const [path, stamp] of stampPaths([...held.keys()].filter((path) => !after.has(path)))) after.set(path, stamp);
       run.after = [...after].map(([path, stamp]) => {
         const pid = namedPid(path, pids);
         return [path, pid !== undefined ? { ...stamp, namedPid: pid } : stamp];
       });
       run.held = [...held];
       run.pids = pids;
+      seenPlaces = mergePlaces([...seenPlaces, ...places.filter((place) => !own.some((dir) => isInside(place.path, dir)))]);
     }
     return observation;
   },

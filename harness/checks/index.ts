@@ -3,13 +3,15 @@
  * judged on, and its criterion (harness/judge/). Several checks name the same scenario: one run
  * of it serves them all, unless the run is --isolated.
  */
-import { judgeLoopbackListener, judgeLoopbackOnly, judgeSideBySide, judgeStartupTime, judgeUpgrade } from '../judge/bind.js';
+import { laterListings, judgeLoopbackListener, judgeLoopbackOnly, judgeSideBySide, judgeStartupTime, judgeUpgrade } from '../judge/bind.js';
 import { judgeBindFailure } from '../judge/bindfail.js';
 import { judgeFailFast, judgeForeignOccupier, judgeSecondInstance, judgeTypedError } from '../judge/conflict.js';
 import { judgeArtefacts, judgeCrashSignals, judgeFreeAtKill, judgeRestartAfterKill } from '../judge/crash.js';
 import { skip } from '../judge/judgement.js';
 import { judgeCleanExit, judgeCloseFrames, judgeRelease, judgeRestartAfterStop } from '../judge/shutdown.js';
-import { defaultPort, serve } from './bind.js';
+import { defaultPort, serve, type ServeObservation } from './bind.js';
+import type { CrashObservation } from '../judge/crash.js';
+import type { StopObservation } from '../judge/shutdown.js';
 import { bindFailures } from './bindfail.js';
 import { check, check2, type Check } from './check.js';
 import { conflicts } from './conflict.js';
@@ -20,7 +22,13 @@ export const CHECKS: Check[] = [
   check('BIND-1', serve, (o) => judgeLoopbackListener(o.first)),
   check('BIND-2', defaultPort, (o) => (o.unavailable ? skip(o.unavailable) : judgeLoopbackListener(o.start))),
   check('BIND-3', serve, (o) => judgeUpgrade(o.first)),
-  check('BIND-4', serve, (o) => judgeLoopbackOnly(o.first)),
+  {
+    id: 'BIND-4',
+    // Listed once started, and wherever the stop and crash plans see a running gateway.
+    scenarios: [serve, stopBySigterm, stopBySigint, stopWithClients, crashes],
+    judge: ([s, term, int, clients, crash]: [ServeObservation, StopObservation, StopObservation, StopObservation, CrashObservation]) =>
+      judgeLoopbackOnly(s.first, laterListings([term, int, clients], crash)),
+  },
   check('BIND-5', stopBySigint, (o, settings) => judgeStartupTime(o.trials.map((t) => t.start), settings)),
   check('CONFLICT-1', conflicts, judgeForeignOccupier),
   check('CONFLICT-2', conflicts, judgeSecondInstance),

@@ -35,7 +35,7 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
       const wanted = () =>
         (needs.has(plan.timedBy) && needs.pending(plan.timedBy, observation)) ||
         (needs.has('BIND-5') && needs.pending('BIND-5', observation)) ||
-        ['SHUTDOWN-4', 'SHUTDOWN-5', 'SHUTDOWN-6'].some(firstTrialOf);
+        ['SHUTDOWN-4', 'SHUTDOWN-5', 'SHUTDOWN-6', 'BIND-4'].some(firstTrialOf);
       let restarted: { candidate: StartedCandidate; profile: Profile } | undefined;
       for (let trial = 1; trial <= ctx.options.trials && wanted(); trial++) {
         const reused = restarted;
@@ -57,21 +57,30 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
         const restart = first && needs.has('SHUTDOWN-4');
         // Once the timing check is decided (a fail), further trials are BIND-5's samples only.
         const timed = needs.has(plan.timedBy) && needs.pending(plan.timedBy, observation);
-        if (!timed && !closeCodes && !exitStatus && !restart) {
-          // A sample of BIND-5 only.
+        const listed = first && needs.has('BIND-4');
+        if (!timed && !closeCodes && !exitStatus && !restart && !listed) {
+          // A sample of BIND-5 only: no signal, so no listing before one.
           observation.trials.push(t);
           await candidate.kill();
           continue;
         }
         let group: ClientGroup | undefined;
         if (plan.clients > 0) group = await ctx.clients(candidate, profile.port, plan.clients, closeCodes ? ctx.wait(WAITS.connectMs) : undefined);
+        if (group) t.clients = { requested: plan.clients, connected: group.size, websocket: group.websocket };
         await settle(profile.port, ctx.wait(WAITS.settleMs), candidate.servingHost);
+        // BIND-4 lists its listeners before every signal: one opened late, or under load, counts too.
+        if (needs.has('BIND-4')) t.listeners = ctx.listeners(candidate, profile.port);
+        if (!timed && !closeCodes && !exitStatus && !restart) {
+          // The listing was all this trial was for.
+          observation.trials.push(t);
+          await candidate.kill();
+          continue;
+        }
         const sentAt = now();
         const ends = closeCodes && group ? within(Promise.all(group.ends), budget) : undefined;
         const timing = await stopAndTime(ctx, candidate, profile.port, plan.signal);
         if (timing.releaseMs !== undefined) t.releaseMs = timing.releaseMs;
         if (timing.exitMs !== undefined) t.gatewayExitMs = timing.exitMs;
-        if (group) t.clients = { requested: plan.clients, connected: group.size, websocket: group.websocket };
         if (ends && group) t.clients!.closeCodes = await closeCodesOf(group, await ends, ctx);
         if (exitStatus || restart) {
           const exit = await candidate.waitExit(Math.max(0, budget - (now() - sentAt)));

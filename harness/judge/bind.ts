@@ -2,6 +2,8 @@
 import type { PortHolder } from '../report.js';
 import { failed, fail, pass, undecided, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { summarize } from './stats.js';
+import type { CrashObservation } from './crash.js';
+import type { StopObservation } from './shutdown.js';
 
 /** Loopback: 127.0.0.0/8, ::1 and IPv4-mapped ::ffff:127.0.0.0/104. */
 export function isLoopbackHost(host: string): boolean {
@@ -73,24 +75,48 @@ export function judgeUpgrade(start: StartStep | undefined): Judgement {
   return pass(`ws://127.0.0.1:${start.port}/ answered 101`);
 }
 
+/** One listing of the gateway's LISTEN sockets on P after the first (BIND-4): when, and what. */
+export interface ListenerListing {
+  /** When it was taken, for the message: "before SIGTERM (trial 2)", "at SIGKILL". */
+  when: string;
+  holders: PortHolder[];
+}
+
+/** Every later listing the stop trials and crashes made, in the order they name them. */
+export function laterListings(stops: StopObservation[], crashes: CrashObservation | undefined): ListenerListing[] {
+  const listings: ListenerListing[] = [];
+  for (const stop of stops) {
+    for (const t of stop.trials) if (t.listeners) listings.push({ when: `before ${stop.signal}${t.clients ? ' with clients' : ''} (trial ${t.trial})`, holders: t.listeners });
+  }
+  for (const p of crashes?.phases ?? []) if (p.listeners) listings.push({ when: `at ${p.signal}`, holders: p.listeners });
+  return listings;
+}
+
 /**
  * BIND-4: "Pass when every listed socket has a loopback address. A [::1]:P alias passes and is
- * reported." Listed: every LISTEN socket on P held by candidate processes, after one connect.
+ * reported." Listed: every LISTEN socket on P held by candidate processes, after one connect
+ * once started, and again wherever the scenarios observe a running gateway (before each signal,
+ * at each crash, with their clients connected): a listener opened late is judged too.
  */
-export function judgeLoopbackOnly(start: StartStep | undefined): Judgement {
+export function judgeLoopbackOnly(start: StartStep | undefined, later: ListenerListing[] = []): Judgement {
   if (!start) return undecided();
   if (!start.ok) return failed(start.failure);
   if (!start.holders) return undecided();
-  const exposed = start.holders.filter((h) => !isLoopbackHost(hostOf(h.address)));
-  if (exposed.length > 0) {
-    return fail(`the control port is exposed on ${exposed.map((h) => h.address).join(', ')}`, {
+  const listings: ListenerListing[] = [{ when: 'once started', holders: start.holders }, ...later];
+  const exposures = listings.flatMap((l) => {
+    const exposed = [...new Set(l.holders.filter((h) => !isLoopbackHost(hostOf(h.address))).map((h) => h.address))];
+    return exposed.length > 0 ? [`${exposed.join(', ')} (${l.when})`] : [];
+  });
+  const listed = [...new Set(listings.flatMap((l) => l.holders.map((h) => h.address)))];
+  if (exposures.length > 0) {
+    return fail(`the control port is exposed on ${exposures.join('; ')}`, {
       expected: 'loopback addresses only (127.0.0.0/8, ::1)',
-      actual: start.holders.map((h) => h.address).join(', '),
+      actual: listed.join(', '),
     });
   }
-  const listed = [...new Set(start.holders.map((h) => h.address))];
   const alias = listed.some((a) => a.startsWith('[::1]')) ? ' (the [::1] alias is allowed)' : '';
-  return pass(`listens on ${listed.join(', ')} only${alias}`);
+  const times = listings.length > 1 ? `, listed ${listings.length} times (once started, before each signal, at each crash)` : '';
+  return pass(`listens on ${listed.join(', ')} only${alias}${times}`);
 }
 
 /** A start's times, or why it was no start. */

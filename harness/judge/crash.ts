@@ -26,6 +26,8 @@ export interface CrashPhase {
   port: number;
   /** The started victim (a restart of the previous phase where it was ready). */
   victim: Step<{ restarted: boolean }>;
+  /** The victim's LISTEN sockets on P just before the crash, with its clients connected (BIND-4). */
+  listeners?: PortHolder[];
   atExit?: AtExit;
   /** The same profile spawned again at once: its spawn to LISTEN. */
   restart?: Step<{ listenMs: number }>;
@@ -118,6 +120,26 @@ export interface ArtefactStamp {
 /** `path` is `dir` or lies below it. */
 export const isInside = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
+/** A place where artefacts are looked for, and how many levels below it are read (1: its own entries). */
+export interface ScanRoot {
+  path: string;
+  depth: number;
+}
+
+/** Levels of `path` below `root` (1: an entry of the root itself); undefined when not inside. */
+export function levelsBelow(path: string, root: string): number | undefined {
+  if (!isInside(path, root)) return undefined;
+  const rest = path.slice(root.length).split('/').filter(Boolean);
+  return rest.length;
+}
+
+/** A snapshot that read `roots` saw `path`, or would have had it been there. */
+export const covers = (roots: ScanRoot[], path: string): boolean =>
+  roots.some((root) => {
+    const levels = levelsBelow(path, root.path);
+    return levels !== undefined && levels >= 1 && levels <= root.depth;
+  });
+
 /** An artefact as found, and the candidate pid it names (name or first 4 KiB), where it names one. */
 export type NamedStamp = ArtefactStamp & { namedPid?: number };
 
@@ -128,10 +150,11 @@ export interface ArtefactRun {
   failure?: Failure;
   /** Artefacts before the spawn, in the places a snapshot covered. */
   before: [string, ArtefactStamp][];
-  /** Where the snapshot looked: artefacts elsewhere are new when their ctime is after the spawn. */
-  snapshotRoots: string[];
+  /** Where the snapshot looked, and how deep: artefacts elsewhere are new when their ctime is after the spawn. */
+  snapshotRoots: ScanRoot[];
+  /** Artefacts after the exit: those in the places read, and the held ones still there. */
   after: [string, NamedStamp][];
-  /** Artefacts its processes held open while it ran, and by which pid. */
+  /** Artefacts its processes held open while it ran, wherever they are, and by which pid. */
   held: [string, number][];
   /** Its own places: the profile first, then the run temp dir. */
   own: string[];
@@ -156,7 +179,7 @@ export function attributeArtefacts(run: ArtefactRun): { blamed: string[]; notes:
   const notes: string[] = [];
   for (const [path, stamp] of run.after) {
     const old = before.get(path);
-    const covered = run.snapshotRoots.some((root) => isInside(path, root));
+    const covered = covers(run.snapshotRoots, path);
     const changed = covered ? !old || old.ino !== stamp.ino || old.mtimeMs !== stamp.mtimeMs : stamp.ctimeMs >= run.spawnEpochMs;
     const kind = stamp.directory ? 'lock directory' : 'file';
     if (held.has(path)) blamed.push(`${path} (${kind} held open by pid ${held.get(path)} while it ran)`);

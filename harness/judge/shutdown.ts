@@ -1,6 +1,7 @@
 /** SHUTDOWN criteria: pure functions over timed stops, exits, restarts and client close codes. */
 import { describeExitSeen, fail, failed, pass, undecided, type ExitSeen, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { median, summarize } from './stats.js';
+import type { PortHolder } from '../report.js';
 
 export type StopSignal = 'SIGTERM' | 'SIGINT';
 
@@ -25,6 +26,8 @@ export interface StopTrial {
   /** The spawned process's exit, when it came within the exit budget of the signal. */
   exit?: ExitSeen;
   clients?: ClientsSeen;
+  /** The gateway's LISTEN sockets on P just before the signal, with its clients connected (BIND-4). */
+  listeners?: PortHolder[];
 }
 
 export interface StopObservation {

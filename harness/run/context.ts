@@ -8,7 +8,7 @@ import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
 import { describeExitSeen, outputHint as hintOf, type ExitSeen, type Step } from '../judge/judgement.js';
-import { upgradeWithin } from '../observe/probes.js';
+import { portHolders, upgradeWithin } from '../observe/probes.js';
 import { commandLine, listenSocketsOnPort, readProcess } from '../observe/procfs.js';
 import { fill, type PlaceholderValues } from './argv.js';
 import { CandidateProcess, type Listening } from './candidate.js';
@@ -84,6 +84,17 @@ export class CheckContext {
     this.record.recordHolders(holders);
   }
 
+  /**
+   * The candidate's LISTEN sockets on `port` now, recorded as port holders (BIND-4 lists them at
+   * every observation the scenarios make: once started, before each signal, at each crash).
+   */
+  listeners(candidate: CandidateProcess, port: number): PortHolder[] {
+    // Sockets no candidate process holds come back as pid -1: another program's, not listed.
+    const holders = portHolders(port, candidate.family()).filter((h) => h.pid > 0);
+    this.recordHolders(holders);
+    return holders;
+  }
+
   fail(message: string, details: { expected?: string; actual?: string } = {}): never {
     throw new CheckFailed(message, details);
   }
@@ -124,14 +135,7 @@ export class CheckContext {
     }
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const template = options.argv ?? this.options.command;
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
-    // theirs from the host's) and outlive one start (a build's compile cache warms up once).
-    if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.runTmpDir;
-    for (const [key, value] of Object.entries(this.options.env)) {
-      if (options.withoutPortEnv && value.includes('{port}')) continue;
-      env[key] = fill(value, values);
-    }
+    const env = this.candidateEnv(profile, options);
     const argv = template.map((word) => fill(word, values));
     const traceLog = options.trace ? join(this.scope.scratchDir(), `binds-${this.scope.spawnCount}.trace`) : undefined;
     const launcher = [...(options.trace ? options.trace.prefix(traceLog!) : []), ...(options.launcher ?? [])];
@@ -151,6 +155,20 @@ export class CheckContext {
     return candidate;
   }
   private containmentNoted = false;
+
+  /** The environment a candidate on `profile` is spawned with: the harness's, the run's temp dir, then --env. */
+  candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv'> = {}): NodeJS.ProcessEnv {
+    const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
+    // theirs from the host's) and outlive one start (a build's compile cache warms up once).
+    if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.runTmpDir;
+    for (const [key, value] of Object.entries(this.options.env)) {
+      if (options.withoutPortEnv && value.includes('{port}')) continue;
+      env[key] = fill(value, values);
+    }
+    return env;
+  }
 
   /**
    * Spawns and waits for LISTEN (up to the startup ceiling: the budget is BIND-5's criterion, not
