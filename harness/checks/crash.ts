@@ -154,10 +154,9 @@ export const artefacts: Scenario<ArtefactObservation> = {
         break;
       }
       const candidate = started.candidate;
-      // Read twice (once ready, then just before the signal): a lock taken late is held too.
-      const held = heldArtefacts(candidate.family());
+      // Once ready, just before the signal: what it holds open and where its environment points.
       const pids = candidate.family();
-      for (const [path, pid] of heldArtefacts(pids)) held.set(path, pid);
+      const held = heldArtefacts(pids);
       const places = placesOf(pids);
       candidate.signalGateway(signal);
       ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
