@@ -1,14 +1,16 @@
 /**
  * The scheduler-based activity measures behind readiness and CONFLICT-3's waiting time, on real
  * processes: a busy process is busy, a sleeping one is idle, and a process starved of CPU by
- * others still counts as busy (run-queue wait), which CPU time alone would not show.
+ * others still counts as busy (run-queue wait), which CPU time alone would not show. Readiness's
+ * decision (judge/settling.ts) fed from the meter: a steady poller settles, a starved one never.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
+import { settling, type DemandPoint, type Settling } from '../harness/judge/settling.js';
 import { ActivityMeter, IdleClock, isQuiet } from '../harness/observe/activity.js';
 import { quietWindowMs } from '../harness/run/readiness.js';
-import { sleep } from '../harness/run/time.js';
+import { now, sleep } from '../harness/run/time.js';
 
 const started: ChildProcess[] = [];
 after(() => {
@@ -21,8 +23,38 @@ function node(script: string): ChildProcess {
   return child;
 }
 
+/**
+ * Runs `script` once node's own startup is over: it prints a line first. On a loaded host the
+ * startup takes far longer than on an idle one, and it is busy, not idle.
+ */
+async function nodeStarted(script: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', `console.log('started'); ${script}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  started.push(child);
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return child;
+}
+
 const BUSY = 'for (;;) {}';
 const SLEEPING = 'setInterval(() => {}, 1 << 30)';
+/** 3 ms of work every 20 ms: a background poller at 15% of a CPU. */
+const POLLER = 'setInterval(() => { const end = performance.now() + 3; while (performance.now() < end) {} }, 20)';
+
+/** Samples `pid` as waitReady does (every window/5) for `forMs`; the first decision that is not busy. */
+async function settles(pid: number, windowMs: number, forMs: number): Promise<{ afterMs: number; settled: Settling } | undefined> {
+  const meter = new ActivityMeter({ runState: true });
+  const series: DemandPoint[] = [];
+  const from = now();
+  meter.sample([pid]);
+  while (now() - from < forMs) {
+    await sleep(windowMs / 5);
+    const sample = meter.sample([pid])!;
+    if (series.length === 0) series.push({ at: sample.at - sample.intervalMs, demandMs: 0, lostThreads: false });
+    series.push({ at: sample.at, demandMs: series.at(-1)!.demandMs + sample.demandMs, lostThreads: sample.lostThreads, runnable: sample.runnable });
+    const settled = settling(series, windowMs);
+    if (settled.route !== 'busy') return { afterMs: now() - from, settled };
+  }
+  return undefined;
+}
 
 async function share(pid: number, ms: number): Promise<number> {
   const meter = new ActivityMeter();
@@ -33,9 +65,9 @@ async function share(pid: number, ms: number): Promise<number> {
 }
 
 test('a spinning process wants a whole CPU, a sleeping one none', async () => {
-  const busy = node(BUSY);
-  const idle = node(SLEEPING);
-  await sleep(300); // past node's own startup
+  const busy = await nodeStarted(BUSY);
+  const idle = await nodeStarted(SLEEPING);
+  await sleep(100); // the rest of its first turn of the event loop
   assert.ok((await share(busy.pid!, 300)) > 0.5, 'busy');
   assert.ok((await share(idle.pid!, 300)) < 0.05, 'idle');
 });
@@ -51,12 +83,25 @@ test('a process starved by more spinners than CPUs still counts as busy', async 
   const sample = meter.sample([spinners[0]!.pid!])!;
   assert.equal(isQuiet(sample), false);
   assert.ok(sample.demandMs / sample.intervalMs > 0.8, `demand ${sample.demandMs} ms over ${sample.intervalMs} ms: CPU plus run-queue wait`);
+  // Readiness never takes it for settled: neither quiet nor a steady level of background work.
+  assert.equal(await settles(spinners[0]!.pid!, 50, 1500), undefined);
   for (const s of spinners) s.kill('SIGKILL');
+});
+
+test('a steady poller is settled as steady, at about its level, soon after it starts', async () => {
+  const poller = await nodeStarted(POLLER);
+  // Generous: a loaded 2-core host delays samples and bursts alike; idle, it takes about 300 ms.
+  const first = await settles(poller.pid!, 50, 5000);
+  assert.equal(first?.settled.route, 'steady', JSON.stringify(first));
+  // Its level is 15% and more: on a loaded host every burst also waits for a CPU (run-queue wait).
+  assert.ok(first.settled.route === 'steady' && first.settled.share > 0.08, `level ${JSON.stringify(first.settled)}`);
+  poller.kill('SIGKILL');
 });
 
 test('the idle clock counts a sleep and not a busy stretch', async () => {
   // 600 ms of work, then 800 ms of sleep: the idle time is near 800 ms, never the whole 1.4 s.
-  const child = node('const end = Date.now() + 600; while (Date.now() < end) {} setTimeout(() => process.exit(0), 800)');
+  // Timed from the end of node's startup, which on a loaded host is long and busy too.
+  const child = await nodeStarted('const end = Date.now() + 600; while (Date.now() < end) {} setTimeout(() => process.exit(0), 800)');
   const clock = new IdleClock();
   const deadline = performance.now() + 1300;
   while (performance.now() < deadline) {

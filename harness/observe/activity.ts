@@ -6,24 +6,34 @@
  * "quiescent" and "waiting" mean the same on an idle and on a loaded machine.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { QUIET_SHARE } from '../judge/settling.js';
 import { now } from '../run/time.js';
 
-/** Nanoseconds each live thread of `pid` wanted to run so far, by thread id. */
-function threadDemand(pid: number, into: Map<number, number>): void {
+/**
+ * Nanoseconds each live thread of `pid` wanted to run so far, by thread id; with `states`, whether
+ * one of them is runnable (running, or waiting for a CPU) at this moment.
+ */
+function threadDemand(pid: number, into: Map<number, number>, states: boolean): boolean {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return;
+    return false;
   }
+  let runnable = false;
   for (const tid of tids) {
     try {
       const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ');
       into.set(Number(tid), Number(cpu) + Number(wait));
+      if (states && !runnable) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+        runnable = stat[stat.lastIndexOf(')') + 2] === 'R';
+      }
     } catch {
       // The thread ended between the listing and the read.
     }
   }
+  return runnable;
 }
 
 export interface ActivitySample {
@@ -35,6 +45,12 @@ export interface ActivitySample {
   demandMs: number;
   /** A thread seen in the previous sample has gone: its share of the interval is unknown. */
   lostThreads: boolean;
+  /**
+   * A thread was runnable at the sample (only read with `{ runState: true }`). The scheduler adds
+   * a wait to run-queue wait only when the wait ends, so a thread starved for longer than an
+   * interval shows no demand in it; its state does show it wants a CPU.
+   */
+  runnable: boolean;
 }
 
 /**
@@ -47,10 +63,14 @@ export class ActivityMeter {
   private last = new Map<number, number>();
   private lastAt: number | undefined;
 
+  /** `runState`: also read each thread's state (one more /proc read per thread and sample). */
+  constructor(private readonly options: { runState?: boolean } = {}) {}
+
   sample(pids: Iterable<number>): ActivitySample | undefined {
     const at = now();
     const current = new Map<number, number>();
-    for (const pid of pids) threadDemand(pid, current);
+    let runnable = false;
+    for (const pid of pids) runnable = threadDemand(pid, current, this.options.runState === true) || runnable;
     let demandNs = 0;
     for (const [tid, ns] of current) demandNs += ns - (this.last.get(tid) ?? (this.lastAt === undefined ? ns : 0));
     const lostThreads = [...this.last.keys()].some((tid) => !current.has(tid));
@@ -58,13 +78,11 @@ export class ActivityMeter {
     this.last = current;
     this.lastAt = at;
     if (previous === undefined) return undefined;
-    return { at, intervalMs: at - previous, demandMs: Math.max(0, demandNs / 1e6), lostThreads };
+    return { at, intervalMs: at - previous, demandMs: Math.max(0, demandNs / 1e6), lostThreads, runnable };
   }
 }
 
-/** A family is quiet in an interval when it wanted less than this share of one CPU. */
-export const QUIET_SHARE = 0.05;
-
+/** Quiet as readiness's quiet route means it (QUIET_SHARE, judge/settling.ts). */
 export const isQuiet = (sample: ActivitySample): boolean => !sample.lostThreads && sample.demandMs < QUIET_SHARE * sample.intervalMs;
 
 /**

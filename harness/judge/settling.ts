@@ -1,0 +1,120 @@
+/**
+ * Has a started gateway settled? A pure decision over a series of cumulative demand readings
+ * (time, CPU-ms run or wanted so far, whether a thread ended), so that it is unit-tested on
+ * synthetic series; `run/readiness.ts` feeds it from /proc and asks for the upgrade answer.
+ *
+ * Two routes, in this order:
+ * - **quiet**: every interval of the last quiet window wanted under QUIET_SHARE of a CPU, and no
+ *   thread was runnable at its end. An idle gateway takes this route, as before.
+ * - **steady**: a gateway with background work (heartbeats, channel polling) is never quiet, but
+ *   its demand stops falling and holds a level. It is steady when three consecutive spans of
+ *   length L, ending now, each average within STEADY_TOLERANCE of a CPU of one another, the newest
+ *   is not lower than the oldest by more than FALL_TOLERANCE (a load that is still tailing off is
+ *   falling), and none is above STEADY_CEILING. L is tried at growing scales (S, 2S, 4S; S is the
+ *   quiet window, at least STEADY_SPAN_MIN_MS): averages over spans, never single samples,
+ *   because a poller doing 10 ms of work every 100 ms reads 0% or 50% in 20 ms samples; a longer
+ *   span averages more of its bursts, so a coarse poller is judged steady at a larger scale, and a
+ *   fine one at the smallest, soonest.
+ */
+
+/** A family is quiet in an interval when it wanted less than this share of one CPU. */
+export const QUIET_SHARE = 0.05;
+
+/**
+ * The highest share of a CPU a steady level may have. A starved process on a loaded host wants a
+ * whole CPU (run-queue wait counts), and so does a single thread still loading code: both read
+ * about 1.0. Background work of an idle gateway reads a few percent to a few tens of percent. Half
+ * a CPU leaves room on both sides, for a poller whose wake-ups wait on a loaded host and for a
+ * starved reading that is noisy.
+ */
+export const STEADY_CEILING = 0.5;
+/** Spans of a steady level differ by at most this share of a CPU ("within a few percent"). */
+export const STEADY_TOLERANCE = 0.05;
+/** The newest span may be at most this much lower than the oldest: a slower fall has stopped, at the candidate's own time scale. */
+export const FALL_TOLERANCE = 0.025;
+/** The smallest span: shorter ones hold too few bursts of a poller to average them. */
+export const STEADY_SPAN_MIN_MS = 100;
+/** Spans tried: S, 2S, 4S (three spans each, so up to 12 S of history). */
+const STEADY_SCALES = [1, 2, 4];
+const SPANS = 3;
+
+export interface DemandPoint {
+  /** Monotonic time of the reading, ms. */
+  at: number;
+  /** Cumulative CPU-ms the family ran or wanted to run, from any fixed origin. */
+  demandMs: number;
+  /** A thread ended in the interval ending here: that interval's demand is unknown. */
+  lostThreads: boolean;
+  /**
+   * A thread was runnable (running or waiting for a CPU) at this reading: the interval ending
+   * here is not quiet, whatever its demand says (a wait is accounted only once it ends).
+   */
+  runnable?: boolean;
+}
+
+export type Settling =
+  | { route: 'quiet'; /** How long it has been quiet. */ spanMs: number }
+  | { route: 'steady'; /** Mean share of a CPU over the spans. */ share: number; /** Three spans' length. */ spanMs: number; /** One span. */ scaleMs: number }
+  | { route: 'busy'; /** Share of a CPU in the last interval (NaN before two readings). */ share: number };
+
+/** The steady route's smallest span for a quiet window. */
+export const steadySpanMs = (windowMs: number): number => Math.max(windowMs, STEADY_SPAN_MIN_MS);
+
+/** Cumulative demand at time t, interpolated linearly between readings (t within the series). */
+function demandAt(points: DemandPoint[], t: number): number {
+  let hi = points.findIndex((p) => p.at >= t);
+  if (hi <= 0) return points[Math.max(0, hi)]!.demandMs;
+  const a = points[hi - 1]!;
+  const b = points[hi]!;
+  return a.demandMs + ((b.demandMs - a.demandMs) * (t - a.at)) / (b.at - a.at);
+}
+
+/**
+ * Whether the series has settled, for a quiet window of `windowMs`. Only the readings since the
+ * last one whose interval lost a thread count (an interval of unknown demand is neither quiet nor
+ * steady); a caller that restarts the wait (an upgrade went unanswered) passes a fresh series.
+ */
+export function settling(series: readonly DemandPoint[], windowMs: number): Settling {
+  let from = 0;
+  for (let i = series.length - 1; i > 0; i--) {
+    if (series[i]!.lostThreads) {
+      from = i;
+      break;
+    }
+  }
+  const points = series.slice(from);
+  const last = points.at(-1);
+  const before = points.at(-2);
+  const lastShare = last && before && last.at > before.at ? (last.demandMs - before.demandMs) / (last.at - before.at) : Number.NaN;
+  if (!last || points.length < 2) return { route: 'busy', share: lastShare };
+
+  // Quiet: the run of quiet intervals that ends now, from the start of its first interval.
+  let quietSince: number | undefined;
+  for (let i = points.length - 1; i > 0; i--) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (b.runnable || b.demandMs - a.demandMs >= QUIET_SHARE * (b.at - a.at)) break;
+    quietSince = a.at;
+  }
+  if (quietSince !== undefined && last.at - quietSince >= windowMs) return { route: 'quiet', spanMs: last.at - quietSince };
+
+  const history = last.at - points[0]!.at;
+  const span = steadySpanMs(windowMs);
+  for (const scale of STEADY_SCALES) {
+    const length = span * scale;
+    if (SPANS * length > history) break;
+    // Shares of the spans, oldest first.
+    const shares: number[] = [];
+    for (let k = SPANS; k > 0; k--) {
+      const start = last.at - k * length;
+      shares.push((demandAt(points, start + length) - demandAt(points, start)) / length);
+    }
+    const high = Math.max(...shares);
+    const low = Math.min(...shares);
+    const falling = shares[0]! - shares[SPANS - 1]!;
+    if (high <= STEADY_CEILING && high - low <= STEADY_TOLERANCE && falling <= FALL_TOLERANCE) {
+      return { route: 'steady', share: shares.reduce((s, x) => s + x, 0) / SPANS, spanMs: SPANS * length, scaleMs: length };
+    }
+  }
+  return { route: 'busy', share: lastShare };
+}
