@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FALL_TOLERANCE, STEADY_CEILING, settling, steadySpanMs, type DemandPoint, type Settling } from '../harness/judge/settling.js';
+import { FALL_TOLERANCE, MIN_SLEEPING, STEADY_CEILING, settling, steadySpanMs, type DemandPoint, type Settling } from '../harness/judge/settling.js';
 
 /** A seeded generator, so a failing series can be replayed. */
 function random(seed: number): () => number {
@@ -22,17 +22,24 @@ function random(seed: number): () => number {
 interface Shape {
   /** Cumulative demand at time t (ms since LISTEN). */
   demand(t: number): number;
+  /** Whether a thread is runnable at time t. */
+  runnable(t: number): boolean;
 }
 
-/** A demand rate (share of a CPU) as a function of time, integrated in 1 ms steps. */
-function rate(share: (t: number) => number, untilMs: number): Shape {
+/**
+ * A demand rate (share of a CPU) as a function of time, integrated in 1 ms steps; at a reading a
+ * thread is runnable with the probability of its share.
+ */
+function rate(share: (t: number) => number, untilMs: number, seed = 5): Shape {
   const cumulative = [0];
   for (let t = 0; t < untilMs + 2000; t++) cumulative.push(cumulative[t]! + share(t + 0.5));
+  const next = random(seed);
   return {
     demand: (t) => {
       const i = Math.floor(t);
       return cumulative[i]! + (cumulative[i + 1]! - cumulative[i]!) * (t - i);
     },
+    runnable: (t) => next() < share(t),
   };
 }
 
@@ -43,6 +50,7 @@ function poller(burstMs: number, periodMs: number, jitterMs: number, untilMs: nu
   for (let t = 0; t < untilMs + 2000; t += periodMs) starts.push(t + next() * jitterMs);
   return {
     demand: (t) => starts.reduce((sum, s) => sum + Math.min(burstMs, Math.max(0, t - s)), 0),
+    runnable: (t) => starts.some((s) => t >= s && t < s + burstMs),
   };
 }
 
@@ -50,7 +58,7 @@ function poller(burstMs: number, periodMs: number, jitterMs: number, untilMs: nu
 function sampled(shape: Shape, everyMs: number, untilMs: number, seed = 2): DemandPoint[] {
   const next = random(seed);
   const points: DemandPoint[] = [];
-  for (let t = 0; t <= untilMs; t += everyMs + next() * everyMs * 0.2) points.push({ at: t, demandMs: shape.demand(t), lostThreads: false });
+  for (let t = 0; t <= untilMs; t += everyMs + next() * everyMs * 0.2) points.push({ at: t, demandMs: shape.demand(t), lostThreads: false, runnable: shape.runnable(t) });
   return points;
 }
 
@@ -107,7 +115,10 @@ test('a loading series (a CPU, then falling) is not settled before it stops fall
   const load = rate((t) => (t < 1500 ? 1 : t < 2500 ? 1 - (0.88 * (t - 1500)) / 1000 : 0.12), until);
   const jitter = poller(2, 20, 6, until);
   // The poller's bursts on top of the falling load's tail: 10% of them, the rest is the load.
-  const shape: Shape = { demand: (t) => load.demand(t) + (t > 2500 ? jitter.demand(t) - jitter.demand(2500) - 0.1 * (t - 2500) : 0) };
+  const shape: Shape = {
+    demand: (t) => load.demand(t) + (t > 2500 ? jitter.demand(t) - jitter.demand(2500) - 0.1 * (t - 2500) : 0),
+    runnable: (t) => (t > 2500 ? jitter.runnable(t) : load.runnable(t)),
+  };
   const first = firstSettled(sampled(shape, window / 5, until), window);
   assert.ok(first, 'settled at all');
   assert.equal(first.settled.route, 'steady');
@@ -121,8 +132,23 @@ test('a starved series (about a whole CPU of demand, steady) is never settled', 
   const noise = Array.from({ length: 12_000 }, () => 0.9 + 0.1 * next());
   const points = sampled(rate((t) => noise[Math.floor(t)]!, 10_000), EVERY, 10_000);
   assert.equal(firstSettled(points, WINDOW), undefined);
-  // Nor just above the ceiling, for a gateway with a busier steady level than background work has.
-  assert.equal(firstSettled(sampled(rate(() => STEADY_CEILING + 0.05, 5000), EVERY, 5000), WINDOW), undefined);
+  // Nor a level just above the ceiling, on demand alone (no run states read).
+  const above = sampled(rate(() => STEADY_CEILING + 0.05, 5000), EVERY, 5000).map(({ runnable: _, ...p }) => p);
+  assert.equal(firstSettled(above, WINDOW), undefined);
+});
+
+test('a family runnable at almost every reading is not steady, whatever its demand reads', () => {
+  // The scheduler accounts a run-queue wait when it ends: a starved thread's demand can read low
+  // over a span while it waits. Its run state says it wants a CPU; background work sleeps.
+  // Asleep at one reading in `every`, runnable at the others, at a steady 40% of demand.
+  const level = (every: number): Shape => ({ demand: (t) => 0.4 * t, runnable: (t) => Math.floor(t / EVERY) % every !== 0 });
+  assert.equal(firstSettled(sampled(level(20), EVERY, 3000), WINDOW), undefined);
+  assert.ok(1 / 6 < MIN_SLEEPING);
+  assert.equal(firstSettled(sampled(level(6), EVERY, 3000), WINDOW), undefined);
+  assert.equal(firstSettled(sampled(level(2), EVERY, 3000), WINDOW)?.settled.route, 'steady');
+  // Without run states (a meter that does not read them) the demand alone decides.
+  const blind = sampled(level(20), EVERY, 3000).map(({ runnable: _, ...p }) => p);
+  assert.equal(firstSettled(blind, WINDOW)?.settled.route, 'steady');
 });
 
 test('a series that keeps falling slowly is not settled while it falls', () => {

@@ -10,7 +10,8 @@
  *   its demand stops falling and holds a level. It is steady when three consecutive spans of
  *   length L, ending now, each average within STEADY_TOLERANCE of a CPU of one another, the newest
  *   is not lower than the oldest by more than FALL_TOLERANCE (a load that is still tailing off is
- *   falling), and none is above STEADY_CEILING. L is tried at growing scales (S, 2S, 4S; S is the
+ *   falling), none is above STEADY_CEILING, and the family slept (no thread runnable) at
+ *   MIN_SLEEPING of the readings in them, where run states were read. L is tried at growing scales (S, 2S, 4S; S is the
  *   quiet window, at least STEADY_SPAN_MIN_MS): averages over spans, never single samples,
  *   because a poller doing 10 ms of work every 100 ms reads 0% or 50% in 20 ms samples; a longer
  *   span averages more of its bursts, so a coarse poller is judged steady at a larger scale, and a
@@ -23,11 +24,18 @@ export const QUIET_SHARE = 0.05;
 /**
  * The highest share of a CPU a steady level may have. A starved process on a loaded host wants a
  * whole CPU (run-queue wait counts), and so does a single thread still loading code: both read
- * about 1.0. Background work of an idle gateway reads a few percent to a few tens of percent. Half
- * a CPU leaves room on both sides, for a poller whose wake-ups wait on a loaded host and for a
- * starved reading that is noisy.
+ * about 1.0 or more. Background work reads a few percent on an idle host, but every burst of it
+ * also waits for a CPU on a loaded one: a 15% poller read 33-48% at a load of 9 on 2 cores. Three
+ * quarters of a CPU keeps that poller well inside and a starved or loading thread well outside.
  */
-export const STEADY_CEILING = 0.5;
+export const STEADY_CEILING = 0.75;
+/**
+ * Background work sleeps between its bursts; a starved or loading thread is runnable at almost
+ * every reading. The scheduler accounts a run-queue wait only when it ends, so over a short span a
+ * starved thread's demand can read low; its run state does not. A steady family was seen with no
+ * runnable thread at this share of the readings at least (a 15% poller: most of them).
+ */
+export const MIN_SLEEPING = 0.25;
 /** Spans of a steady level differ by at most this share of a CPU ("within a few percent"). */
 export const STEADY_TOLERANCE = 0.05;
 /** The newest span may be at most this much lower than the oldest: a slower fall has stopped, at the candidate's own time scale. */
@@ -112,7 +120,9 @@ export function settling(series: readonly DemandPoint[], windowMs: number): Sett
     const high = Math.max(...shares);
     const low = Math.min(...shares);
     const falling = shares[0]! - shares[SPANS - 1]!;
-    if (high <= STEADY_CEILING && high - low <= STEADY_TOLERANCE && falling <= FALL_TOLERANCE) {
+    const states = points.filter((p) => p.at > last.at - SPANS * length && p.runnable !== undefined);
+    const sleeping = states.length === 0 ? 1 : states.filter((p) => !p.runnable).length / states.length;
+    if (high <= STEADY_CEILING && high - low <= STEADY_TOLERANCE && falling <= FALL_TOLERANCE && sleeping >= MIN_SLEEPING) {
       return { route: 'steady', share: shares.reduce((s, x) => s + x, 0) / SPANS, spanMs: SPANS * length, scaleMs: length };
     }
   }
