@@ -82,6 +82,9 @@ export async function waitReady(candidate: CandidateProcess, settings: Readiness
   // Cumulative demand since the first sample: the decision reads averages over spans of it.
   let series: DemandPoint[] = [];
   let lastShare = Number.NaN;
+  /** Settled, but the upgrade went unanswered: how often, and the last time's route and error. */
+  let unanswered = 0;
+  let lastUnanswered = '';
   meter.sample(candidate.family());
   while (now() < deadline && !settings.giveUp()) {
     await sleep(window / SAMPLES_PER_WINDOW);
@@ -105,8 +108,11 @@ export async function waitReady(candidate: CandidateProcess, settings: Readiness
       return { method: 'quiescent', at: now(), detail: `${how}, upgrade answered in ${round(answer.roundTripMs)} ms` };
     }
     // Not answered within the window: settled again from here on, then asked again.
+    unanswered++;
+    lastUnanswered = `${how}, then ${answer.error ?? 'no answer to the upgrade'}`;
     series = [];
     meter.sample(candidate.family());
   }
+  if (unanswered > 0) return assumed(`settled ${unanswered} time(s) but the upgrade went unanswered, last: ${lastUnanswered}`);
   return assumed(`still busy (${Number.isNaN(lastShare) ? 'no sample' : `${Math.round(lastShare * 100)}% of a CPU in the last sample`}), neither quiet nor steady`);
 }
