@@ -111,6 +111,27 @@ test('the idle clock counts a sleep and not a busy stretch', async () => {
   assert.ok(clock.idleMs > 400 && clock.idleMs < 1000, `idle ${clock.idleMs} ms`);
 });
 
+test('the idle clock does not count a starved startup as idle', async () => {
+  // A node startup that exits at once (a second instance on a taken port) among twice as many
+  // spinners per CPU: it waits for a CPU most of its life, and a wait is accounted only once it
+  // ends, so its demand alone read idle for about 40% of its life; its run state says runnable.
+  const { availableParallelism } = await import('node:os');
+  const spinners = Array.from({ length: availableParallelism() * 4 }, () => node(BUSY));
+  await sleep(300);
+  const child = node('require("node:http"); process.exit(1)');
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const clock = new IdleClock();
+  const from = performance.now();
+  while (!exited) {
+    clock.sample([child.pid!]);
+    await sleep(5);
+  }
+  const life = performance.now() - from;
+  for (const s of spinners) s.kill('SIGKILL');
+  assert.ok(clock.idleMs < 0.25 * life, `idle ${Math.round(clock.idleMs)} ms of ${Math.round(life)} ms`);
+});
+
 test('the quiet window follows the candidate\'s own startup time, within bounds', () => {
   assert.equal(quietWindowMs(150), 50);
   assert.equal(quietWindowMs(800), 80);

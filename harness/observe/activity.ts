@@ -82,8 +82,11 @@ export class ActivityMeter {
   }
 }
 
-/** Quiet as readiness's quiet route means it (QUIET_SHARE, judge/settling.ts). */
-export const isQuiet = (sample: ActivitySample): boolean => !sample.lostThreads && sample.demandMs < QUIET_SHARE * sample.intervalMs;
+/**
+ * Quiet as readiness's quiet route means it (QUIET_SHARE, judge/settling.ts): little demand, no
+ * thread lost, and none runnable at its end (where run states are read).
+ */
+export const isQuiet = (sample: ActivitySample): boolean => !sample.lostThreads && !sample.runnable && sample.demandMs < QUIET_SHARE * sample.intervalMs;
 
 /**
  * Idle time: the sum of intervals in which the family was quiet, that is neither running nor
@@ -91,7 +94,9 @@ export const isQuiet = (sample: ActivitySample): boolean => !sample.lostThreads 
  * code, compiling and a starved process on a busy host are not.
  */
 export class IdleClock {
-  private readonly meter = new ActivityMeter();
+  // Run states too: under load a starved startup's run-queue wait is accounted only once it runs,
+  // and a node startup that exits at once read 0.5-1.1 s idle among 8 spinners without them.
+  private readonly meter = new ActivityMeter({ runState: true });
   idleMs = 0;
   samples = 0;
 
