@@ -11,8 +11,9 @@
  *   length L, ending now, each average within STEADY_TOLERANCE of a CPU of one another, the newest
  *   is not lower than the oldest by more than FALL_TOLERANCE (a load that is still tailing off is
  *   falling), none is above STEADY_CEILING, and the family slept (no thread runnable) at
- *   MIN_SLEEPING of the readings in them, where run states were read. L is tried at growing scales (S, 2S, 4S; S is the
- *   quiet window, at least STEADY_SPAN_MIN_MS): averages over spans, never single samples,
+ *   MIN_SLEEPING of the readings in them, where run states were read. L is tried at growing
+ *   scales (S, 2S, 4S; S is the quiet window, at least STEADY_SPAN_MIN_MS): averages over spans,
+ *   never single samples,
  *   because a poller doing 10 ms of work every 100 ms reads 0% or 50% in 20 ms samples; a longer
  *   span averages more of its bursts, so a coarse poller is judged steady at a larger scale, and a
  *   fine one at the smallest, soonest.
@@ -25,8 +26,10 @@ export const QUIET_SHARE = 0.05;
  * The highest share of a CPU a steady level may have. A starved process on a loaded host wants a
  * whole CPU (run-queue wait counts), and so does a single thread still loading code: both read
  * about 1.0 or more. Background work reads a few percent on an idle host, but every burst of it
- * also waits for a CPU on a loaded one: a 15% poller read 33-48% at a load of 9 on 2 cores. Three
- * quarters of a CPU keeps that poller well inside and a starved or loading thread well outside.
+ * also waits for a CPU on a loaded one: the mutant's 15% poller read 17-30% idle, 33-48% at a load
+ * of 9 on 2 cores and up to 75% at 10-12. Three quarters of a CPU keeps it inside up to about
+ * five runnable tasks per core and a starved or loading thread outside; beyond that a poller is
+ * itself starved, cannot be told from a starved gateway, and waits out the readiness bound.
  */
 export const STEADY_CEILING = 0.75;
 /**
