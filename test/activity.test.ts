@@ -48,8 +48,9 @@ async function settles(pid: number, windowMs: number, forMs: number): Promise<{ 
   while (now() - from < forMs) {
     await sleep(windowMs / 5);
     const sample = meter.sample([pid])!;
-    if (series.length === 0) series.push({ at: sample.at - sample.intervalMs, demandMs: 0, lostThreads: false });
-    series.push({ at: sample.at, demandMs: series.at(-1)!.demandMs + sample.demandMs, lostThreads: sample.lostThreads, runnable: sample.runnable });
+    if (series.length === 0) series.push({ at: sample.at - sample.intervalMs, demandMs: 0, cpuMs: 0, lostThreads: false });
+    const previous = series.at(-1)!;
+    series.push({ at: sample.at, demandMs: previous.demandMs + sample.demandMs, cpuMs: previous.cpuMs! + sample.cpuMs, lostThreads: sample.lostThreads, runnable: sample.runnable });
     const settled = settling(series, windowMs);
     if (settled.route !== 'busy') return { afterMs: now() - from, settled };
   }
@@ -93,8 +94,10 @@ test('a steady poller is settled as steady, at about its level, soon after it st
   // Generous: a loaded 2-core host delays samples and bursts alike; idle, it takes about 300 ms.
   const first = await settles(poller.pid!, 50, 5000);
   assert.equal(first?.settled.route, 'steady', JSON.stringify(first));
-  // Its level is 15% and more: on a loaded host every burst also waits for a CPU (run-queue wait).
-  assert.ok(first.settled.route === 'steady' && first.settled.share > 0.08, `level ${JSON.stringify(first.settled)}`);
+  // Its work is up to 15% (on a loaded host its timer fires late and it does less), its demand
+  // more: every burst also waits for a CPU (run-queue wait).
+  const level = first.settled.route === 'steady' ? first.settled : undefined;
+  assert.ok(level && level.share > 0.03 && level.share < 0.2 && level.demandShare >= level.share, `level ${JSON.stringify(first.settled)}`);
   poller.kill('SIGKILL');
 });
 

@@ -24,6 +24,8 @@ interface Shape {
   demand(t: number): number;
   /** Whether a thread is runnable at time t. */
   runnable(t: number): boolean;
+  /** Cumulative CPU time at t, where it is not all of the demand (run-queue wait). */
+  cpu?(t: number): number;
 }
 
 /**
@@ -58,7 +60,7 @@ function poller(burstMs: number, periodMs: number, jitterMs: number, untilMs: nu
 function sampled(shape: Shape, everyMs: number, untilMs: number, seed = 2): DemandPoint[] {
   const next = random(seed);
   const points: DemandPoint[] = [];
-  for (let t = 0; t <= untilMs; t += everyMs + next() * everyMs * 0.2) points.push({ at: t, demandMs: shape.demand(t), lostThreads: false, runnable: shape.runnable(t) });
+  for (let t = 0; t <= untilMs; t += everyMs + next() * everyMs * 0.2) points.push({ at: t, demandMs: shape.demand(t), cpuMs: (shape.cpu ?? shape.demand)(t), lostThreads: false, runnable: shape.runnable(t) });
   return points;
 }
 
@@ -108,6 +110,25 @@ test('a coarse poller (10 ms every 100 ms, read 0% or 50% in 20 ms samples) is s
   assert.ok(first.settled.route === 'steady' && Math.abs(first.settled.share - 0.1) < 0.03, `level ${JSON.stringify(first.settled)}`);
 });
 
+test('on a loaded host a poller is steady by its work, though its run-queue wait varies', () => {
+  // 3 ms of work every 20 ms; each burst also waits for a CPU, 10-45% of the time by 50 ms block
+  // (other processes come and go): the demand per 100 ms span varies by far more than 5%.
+  const until = 3000;
+  const work = poller(3, 20, 8, until, 17);
+  const next = random(19);
+  const waits = Array.from({ length: until / 50 + 50 }, () => 0.1 + 0.35 * next());
+  const wait = rate((t) => waits[Math.floor(t / 50)]!, until);
+  const shape: Shape = { demand: (t) => work.demand(t) + wait.demand(t), cpu: work.demand, runnable: (t) => work.runnable(t) || wait.runnable(t) };
+  const points = sampled(shape, EVERY, until);
+  const first = firstSettled(points, WINDOW);
+  assert.ok(first && first.settled.route === 'steady', JSON.stringify(first));
+  assert.ok(first.at < 1500, `steady at ${first.at} ms`);
+  assert.ok(Math.abs(first.settled.share - 0.15) < 0.03 && first.settled.demandShare > 0.3, `level ${JSON.stringify(first.settled)}`);
+  // By demand alone (no CPU time in the readings) it is steady later, if at all.
+  const byDemand = firstSettled(points.map(({ cpuMs: _, ...p }) => p), WINDOW);
+  assert.ok(byDemand === undefined || byDemand.at > first.at, `by demand: ${JSON.stringify(byDemand)}`);
+});
+
 test('a loading series (a CPU, then falling) is not settled before it stops falling', () => {
   // 1.5 s loading at a whole CPU, then falling to 12% over a second, then a steady poller.
   const window = 150;
@@ -132,6 +153,10 @@ test('a starved series (about a whole CPU of demand, steady) is never settled', 
   const noise = Array.from({ length: 12_000 }, () => 0.9 + 0.1 * next());
   const points = sampled(rate((t) => noise[Math.floor(t)]!, 10_000), EVERY, 10_000);
   assert.equal(firstSettled(points, WINDOW), undefined);
+  // Its CPU time is whatever the host leaves it, here a steady third of a CPU: the demand and the
+  // run state still say starved.
+  const starved: Shape = { demand: (t) => 0.97 * t, cpu: (t) => t / 3, runnable: () => true };
+  assert.equal(firstSettled(sampled(starved, EVERY, 10_000), WINDOW), undefined);
   // Nor a level just above the ceiling, on demand alone (no run states read).
   const above = sampled(rate(() => STEADY_CEILING + 0.05, 5000), EVERY, 5000).map(({ runnable: _, ...p }) => p);
   assert.equal(firstSettled(above, WINDOW), undefined);

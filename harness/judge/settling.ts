@@ -7,11 +7,15 @@
  * - **quiet**: every interval of the last quiet window wanted under QUIET_SHARE of a CPU, and no
  *   thread was runnable at its end. An idle gateway takes this route, as before.
  * - **steady**: a gateway with background work (heartbeats, channel polling) is never quiet, but
- *   its demand stops falling and holds a level. It is steady when three consecutive spans of
- *   length L, ending now, each average within STEADY_TOLERANCE of a CPU of one another, the newest
- *   is not lower than the oldest by more than FALL_TOLERANCE (a load that is still tailing off is
- *   falling), none is above STEADY_CEILING, and the family slept (no thread runnable) at
- *   MIN_SLEEPING of the readings in them, where run states were read. L is tried at growing
+ *   its work stops falling and holds a level. It is steady when, over three consecutive spans of
+ *   length L ending now, its CPU time per span (the work; where the readings have no CPU time,
+ *   the demand) stays within STEADY_TOLERANCE of a CPU, the newest not lower than the oldest by
+ *   more than FALL_TOLERANCE (a load that is still tailing off is falling), its demand in no span
+ *   is above STEADY_CEILING, and the family slept (no thread runnable) at MIN_SLEEPING of the
+ *   readings in them, where run states were read. The level is judged on CPU time because the
+ *   run-queue wait of each burst is the host's: at a load of 6-7 on 2 cores a 15% poller read
+ *   9-18% CPU but 18-145% demand per 100 ms span. Demand and run state stand guard against a
+ *   starved or loading gateway, whose CPU share on a loaded host is whatever the host leaves it. L is tried at growing
  *   scales (S, 2S, 4S; S is the quiet window, at least STEADY_SPAN_MIN_MS): averages over spans,
  *   never single samples,
  *   because a poller doing 10 ms of work every 100 ms reads 0% or 50% in 20 ms samples; a longer
@@ -54,6 +58,8 @@ export interface DemandPoint {
   at: number;
   /** Cumulative CPU-ms the family ran or wanted to run, from any fixed origin. */
   demandMs: number;
+  /** Of those, the cumulative CPU-ms it ran (same origin); without it, demand stands for it. */
+  cpuMs?: number;
   /** A thread ended in the interval ending here: that interval's demand is unknown. */
   lostThreads: boolean;
   /**
@@ -65,20 +71,42 @@ export interface DemandPoint {
 
 export type Settling =
   | { route: 'quiet'; /** How long it has been quiet. */ spanMs: number }
-  | { route: 'steady'; /** Mean share of a CPU over the spans. */ share: number; /** Three spans' length. */ spanMs: number; /** One span. */ scaleMs: number }
+  | {
+      route: 'steady';
+      /** Mean share of a CPU the family ran over the spans (its work). */
+      share: number;
+      /** Mean share of a CPU it ran or wanted to run (with run-queue wait). */
+      demandShare: number;
+      /** Three spans' length. */
+      spanMs: number;
+      /** One span. */
+      scaleMs: number;
+    }
   | { route: 'busy'; /** Share of a CPU in the last interval (NaN before two readings). */ share: number };
 
 /** The steady route's smallest span for a quiet window. */
 export const steadySpanMs = (windowMs: number): number => Math.max(windowMs, STEADY_SPAN_MIN_MS);
 
-/** Cumulative demand at time t, interpolated linearly between readings (t within the series). */
-function demandAt(points: DemandPoint[], t: number): number {
-  let hi = points.findIndex((p) => p.at >= t);
-  if (hi <= 0) return points[Math.max(0, hi)]!.demandMs;
+/** A cumulative reading at time t, interpolated linearly between readings (t within the series). */
+function valueAt(points: DemandPoint[], t: number, value: (p: DemandPoint) => number): number {
+  const hi = points.findIndex((p) => p.at >= t);
+  if (hi <= 0) return value(points[Math.max(0, hi)]!);
   const a = points[hi - 1]!;
   const b = points[hi]!;
-  return a.demandMs + ((b.demandMs - a.demandMs) * (t - a.at)) / (b.at - a.at);
+  return value(a) + ((value(b) - value(a)) * (t - a.at)) / (b.at - a.at);
 }
+
+/** Shares of a CPU over SPANS consecutive spans of `length` ending at `end`, oldest first. */
+function spanShares(points: DemandPoint[], end: number, length: number, value: (p: DemandPoint) => number): number[] {
+  const shares: number[] = [];
+  for (let k = SPANS; k > 0; k--) {
+    const start = end - k * length;
+    shares.push((valueAt(points, start + length, value) - valueAt(points, start, value)) / length);
+  }
+  return shares;
+}
+
+const mean = (values: number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 /**
  * Whether the series has settled, for a quiet window of `windowMs`. Only the readings since the
@@ -111,22 +139,18 @@ export function settling(series: readonly DemandPoint[], windowMs: number): Sett
 
   const history = last.at - points[0]!.at;
   const span = steadySpanMs(windowMs);
+  const work = points.every((p) => p.cpuMs !== undefined) ? (p: DemandPoint) => p.cpuMs! : (p: DemandPoint) => p.demandMs;
   for (const scale of STEADY_SCALES) {
     const length = span * scale;
     if (SPANS * length > history) break;
-    // Shares of the spans, oldest first.
-    const shares: number[] = [];
-    for (let k = SPANS; k > 0; k--) {
-      const start = last.at - k * length;
-      shares.push((demandAt(points, start + length) - demandAt(points, start)) / length);
-    }
-    const high = Math.max(...shares);
-    const low = Math.min(...shares);
-    const falling = shares[0]! - shares[SPANS - 1]!;
+    const levels = spanShares(points, last.at, length, work);
+    const demands = spanShares(points, last.at, length, (p) => p.demandMs);
+    const spread = Math.max(...levels) - Math.min(...levels);
+    const falling = levels[0]! - levels[SPANS - 1]!;
     const states = points.filter((p) => p.at > last.at - SPANS * length && p.runnable !== undefined);
     const sleeping = states.length === 0 ? 1 : states.filter((p) => !p.runnable).length / states.length;
-    if (high <= STEADY_CEILING && high - low <= STEADY_TOLERANCE && falling <= FALL_TOLERANCE && sleeping >= MIN_SLEEPING) {
-      return { route: 'steady', share: shares.reduce((s, x) => s + x, 0) / SPANS, spanMs: SPANS * length, scaleMs: length };
+    if (Math.max(...demands) <= STEADY_CEILING && spread <= STEADY_TOLERANCE && falling <= FALL_TOLERANCE && sleeping >= MIN_SLEEPING) {
+      return { route: 'steady', share: mean(levels), demandShare: mean(demands), spanMs: SPANS * length, scaleMs: length };
     }
   }
   return { route: 'busy', share: lastShare };

@@ -9,11 +9,17 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { QUIET_SHARE } from '../judge/settling.js';
 import { now } from '../run/time.js';
 
+/** Per thread, nanoseconds so far: on a CPU, and runnable but waiting for one. */
+interface ThreadTimes {
+  cpu: number;
+  wait: number;
+}
+
 /**
- * Nanoseconds each live thread of `pid` wanted to run so far, by thread id; with `states`, whether
- * one of them is runnable (running, or waiting for a CPU) at this moment.
+ * The times of each live thread of `pid` so far, by thread id; with `states`, whether one of them
+ * is runnable (running, or waiting for a CPU) at this moment.
  */
-function threadDemand(pid: number, into: Map<number, number>, states: boolean): boolean {
+function threadDemand(pid: number, into: Map<number, ThreadTimes>, states: boolean): boolean {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -24,7 +30,7 @@ function threadDemand(pid: number, into: Map<number, number>, states: boolean): 
   for (const tid of tids) {
     try {
       const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ');
-      into.set(Number(tid), Number(cpu) + Number(wait));
+      into.set(Number(tid), { cpu: Number(cpu), wait: Number(wait) });
       if (states && !runnable) {
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
         runnable = stat[stat.lastIndexOf(')') + 2] === 'R';
@@ -43,6 +49,8 @@ export interface ActivitySample {
   intervalMs: number;
   /** CPU-milliseconds the family ran or wanted to run in the interval. */
   demandMs: number;
+  /** Of those, the CPU-milliseconds it ran: its own work, without the host's run-queue wait. */
+  cpuMs: number;
   /** A thread seen in the previous sample has gone: its share of the interval is unknown. */
   lostThreads: boolean;
   /**
@@ -60,7 +68,7 @@ export interface ActivitySample {
  * interval is flagged (`lostThreads`) rather than taken for quiet.
  */
 export class ActivityMeter {
-  private last = new Map<number, number>();
+  private last = new Map<number, ThreadTimes>();
   private lastAt: number | undefined;
 
   /** `runState`: also read each thread's state (one more /proc read per thread and sample). */
@@ -68,17 +76,23 @@ export class ActivityMeter {
 
   sample(pids: Iterable<number>): ActivitySample | undefined {
     const at = now();
-    const current = new Map<number, number>();
+    const current = new Map<number, ThreadTimes>();
     let runnable = false;
     for (const pid of pids) runnable = threadDemand(pid, current, this.options.runState === true) || runnable;
-    let demandNs = 0;
-    for (const [tid, ns] of current) demandNs += ns - (this.last.get(tid) ?? (this.lastAt === undefined ? ns : 0));
+    let cpuNs = 0;
+    let waitNs = 0;
+    const none = { cpu: 0, wait: 0 };
+    for (const [tid, times] of current) {
+      const before = this.last.get(tid) ?? (this.lastAt === undefined ? times : none);
+      cpuNs += times.cpu - before.cpu;
+      waitNs += times.wait - before.wait;
+    }
     const lostThreads = [...this.last.keys()].some((tid) => !current.has(tid));
     const previous = this.lastAt;
     this.last = current;
     this.lastAt = at;
     if (previous === undefined) return undefined;
-    return { at, intervalMs: at - previous, demandMs: Math.max(0, demandNs / 1e6), lostThreads, runnable };
+    return { at, intervalMs: at - previous, demandMs: Math.max(0, (cpuNs + waitNs) / 1e6), cpuMs: Math.max(0, cpuNs / 1e6), lostThreads, runnable };
   }
 }
 

@@ -90,8 +90,15 @@ export async function waitReady(candidate: CandidateProcess, settings: Readiness
     await sleep(window / SAMPLES_PER_WINDOW);
     const sample = meter.sample(candidate.family());
     if (!sample) continue;
-    if (series.length === 0) series.push({ at: sample.at - sample.intervalMs, demandMs: 0, lostThreads: false });
-    series.push({ at: sample.at, demandMs: series.at(-1)!.demandMs + sample.demandMs, lostThreads: sample.lostThreads, runnable: sample.runnable });
+    if (series.length === 0) series.push({ at: sample.at - sample.intervalMs, demandMs: 0, cpuMs: 0, lostThreads: false });
+    const previous = series.at(-1)!;
+    series.push({
+      at: sample.at,
+      demandMs: previous.demandMs + sample.demandMs,
+      cpuMs: previous.cpuMs! + sample.cpuMs,
+      lostThreads: sample.lostThreads,
+      runnable: sample.runnable,
+    });
     if (series.length > MAX_POINTS) series = series.slice(-MAX_POINTS);
     const settled = settling(series, window);
     if (settled.route === 'busy') {
@@ -101,7 +108,7 @@ export async function waitReady(candidate: CandidateProcess, settings: Readiness
     const how =
       settled.route === 'quiet'
         ? `quiet for ${Math.round(window)} ms`
-        : `steady at ${Math.round(settled.share * 100)}% of a CPU for ${Math.round(settled.spanMs)} ms`;
+        : `steady at ${Math.round(settled.share * 100)}% of a CPU (demand ${Math.round(settled.demandShare * 100)}%) for ${Math.round(settled.spanMs)} ms`;
     if (!settings.answers) return { method: 'quiescent', at: now(), detail: `${how} (it answers no HTTP request)` };
     const answer = await websocketUpgrade(settings.port, window, settings.host);
     if (answer.status !== undefined && answer.roundTripMs !== undefined) {
