@@ -42,7 +42,7 @@ Budgets and runs
                               starts and exits are waited for up to ${STARTUP_CEILING_FACTOR} x the startup budget
   --release-budget MS         signal-to-port-free budget (default ${DEFAULTS.releaseBudgetMs})
   --exit-budget MS            signal-to-exit budget (default ${DEFAULTS.exitBudgetMs})
-Readiness (LISTEN is not ready; default: the gateway's processes are quiet and it answers)
+Readiness (LISTEN is not ready; default: its processes are quiet or steady and it answers)
   --ready-pattern REGEX       ready when a line of its output (ANSI stripped) matches REGEX
   --ready-delay MS            ready MS ms after LISTEN
   --no-warmup                 no unjudged warm-up start before the checks

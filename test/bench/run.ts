@@ -6,7 +6,8 @@
  *   npm run bench              (node dist/test/bench/run.js [--runs N], N = 15 by default)
  *
  * After this part it runs the harness bench (./harness.ts: suite wall time serial and with
- * concurrency 2, SHUTDOWN-1 accuracy against a gateway with a known release delay).
+ * concurrency 2, SHUTDOWN-1 accuracy against a gateway with a known release delay, and the cost
+ * of a gateway with a steady 15% background poller against the same gateway without it).
  *
  * Per run it measures:
  * - spawn -> LISTEN: from just before spawn() to the first connect attempt that succeeds. Attempts
