@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * npm run real-builds [-- [name...] [-- harness options]]
+ * npm run real-builds [-- [name...] [--variant NAME ...|--all-variants] [-- harness options]]
  *
- * For each real build (default: every one): install it (cached, real-builds/install.sh), run the
- * harness against its launcher with --strict and its expected-failures.txt, then print a verdict
- * table against that truth and a summary line. Exit 0 only if every harness run exited 0.
- * REAL_BUILDS_REPORTS=<dir> keeps each build's JSON report as <dir>/<name>.json.
+ * For each real build (default: every one) and each variant (default: `default`): install the
+ * build (cached, real-builds/install.sh), run the harness against its launcher, in the variant's
+ * shape, with --strict and its expected-failures.txt, then print a verdict table against that
+ * truth and a summary line; at the end a summary table of every run. Exit 0 only if every harness
+ * run exited 0. REAL_BUILDS_REPORTS=<dir> keeps each report as <dir>/<name>-<variant>.json.
+ * Every temp dir made here (reports, a variant's TMPDIR or HOME) is removed afterwards.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,66 @@ import { runCost } from '../harness/reporters/cost.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILDS = ['openclaw', 'clawdbot'];
+
+/** Temp dirs made by this run, removed at its end (also after an error or a signal). */
+const madeDirs: string[] = [];
+function makeTempDir(parent: string, prefix: string): string {
+  const dir = mkdtempSync(join(parent, prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+function removeMadeDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** What a variant adds: harness options (before `--`) and launcher options (after its own). */
+interface Shape {
+  harness: string[];
+  launcher: string[];
+}
+
+/** The shapes users run the builds in; the truth (expected-failures.txt) holds in every one. */
+interface Variant {
+  name: string;
+  what: string;
+  /** The builds it applies to (default: all). */
+  builds?: string[];
+  /** Makes its directories (for this run only) and says what to pass. */
+  shape(): Shape;
+}
+
+/** A TMPDIR a user chose below /tmp, as a CI runner's job dir or a launcher's shared cache dir. */
+function userTmpdir(): string {
+  const dir = join(makeTempDir('/tmp', 'glc-ci-'), 'tmp');
+  mkdirSync(dir);
+  return dir;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'default', what: 'HOME = the state dir, the harness\'s per-run TMPDIR', shape: () => ({ harness: [], launcher: [] }) },
+  {
+    name: 'user-tmpdir',
+    what: 'CI runner: the user gives the gateway a TMPDIR below /tmp (harness --env TMPDIR=/tmp/glc-ci-*/tmp)',
+    shape: () => ({ harness: ['--env', `TMPDIR=${userTmpdir()}`], launcher: [] }),
+  },
+  {
+    name: 'wrapper-tmpdir',
+    what: 'wrapper script: the launcher sets TMPDIR below /tmp (launcher --tmpdir /tmp/glc-ci-*/tmp), unknown to the harness',
+    shape: () => ({ harness: [], launcher: ['--tmpdir', userTmpdir()] }),
+  },
+  {
+    name: 'home-elsewhere',
+    what: 'HOME one per-run dir outside the profiles (launcher --home /var/tmp/glc-home-*), state and config under the state dir',
+    shape: () => ({ harness: [], launcher: ['--home', makeTempDir(existsSync('/var/tmp') ? '/var/tmp' : tmpdir(), 'glc-home-')] }),
+  },
+  {
+    name: 'respawn',
+    what: 'self-respawn on (launcher --respawn: no CLAWDBOT_NO_RESPAWN): a child of the spawned process owns the socket',
+    builds: ['clawdbot'],
+    shape: () => ({ harness: [], launcher: ['--respawn'] }),
+  },
+];
+const appliesTo = (variant: Variant, build: string) => !variant.builds || variant.builds.includes(build);
 
 /**
  * The child being waited for: a signal to this runner is passed to it and waited for, and no
@@ -90,58 +152,133 @@ function measurements(checks: CheckResult[]): string[] {
   return parts;
 }
 
-async function runBuild(name: string, harnessOptions: string[]): Promise<number> {
-  const dir = join(ROOT, 'real-builds', name);
+interface Outcome {
+  build: string;
+  variant: string;
+  wallS: string;
+  code: number;
+  agrees: string;
+  disagreements: string;
+}
+
+async function install(name: string): Promise<number> {
   process.stderr.write(`\n=== real-builds: ${name}\n`);
   const installed = await run('bash', [join(ROOT, 'real-builds/install.sh'), name], true);
-  if (installed !== 0 || interrupted) {
-    process.stderr.write(`real-builds: ${name}: install.sh exited ${installed}\n`);
-    return installed || 2;
-  }
-  const tmp = mkdtempSync(join(tmpdir(), `glc-real-builds-${name}-`));
+  if (installed !== 0 || interrupted) process.stderr.write(`real-builds: ${name}: install.sh exited ${installed}\n`);
+  return installed;
+}
+
+async function runOne(name: string, variant: Variant, harnessOptions: string[]): Promise<Outcome> {
+  const dir = join(ROOT, 'real-builds', name);
+  const label = `${name} (${variant.name})`;
+  process.stderr.write(`\n=== real-builds: ${label}: ${variant.what}\n`);
+  const tmp = makeTempDir(tmpdir(), `glc-real-builds-${name}-${variant.name}-`);
   const reportFile = join(tmp, 'report.json');
   const expectedFailures = `real-builds/${name}/expected-failures.txt`;
+  const shape = variant.shape();
   const args = [
-    'dist/harness/cli.js', '--strict', '--expected-failures', expectedFailures, '--json', reportFile, ...harnessOptions,
-    '--', `real-builds/${name}/gateway`, '--port', '{port}', '--state-dir', '{stateDir}',
+    'dist/harness/cli.js', '--strict', '--expected-failures', expectedFailures, '--json', reportFile, ...shape.harness, ...harnessOptions,
+    '--', `real-builds/${name}/gateway`, '--port', '{port}', '--state-dir', '{stateDir}', ...shape.launcher,
   ];
-  process.stderr.write(`real-builds: ${name}: node ${args.join(' ')}\n`);
+  process.stderr.write(`real-builds: ${label}: node ${args.join(' ')}\n`);
   const started = Date.now();
   const code = await run(process.execPath, args, false);
-  const wall = ((Date.now() - started) / 1000).toFixed(1);
+  const wallS = ((Date.now() - started) / 1000).toFixed(1);
 
-  let summary = `${name}: wall ${wall} s, harness exit ${code}`;
+  const outcome: Outcome = { build: name, variant: variant.name, wallS, code, agrees: '-', disagreements: '-' };
+  let summary = `${label}: wall ${wallS} s, harness exit ${code}`;
   if (existsSync(reportFile)) {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
-    process.stdout.write(`\n${name} verdicts against ${expectedFailures}:\n`);
-    process.stdout.write(verdicts(report.checks, readTruth(join(dir, 'expected-failures.txt'))));
+    const truth = readTruth(join(dir, 'expected-failures.txt'));
+    process.stdout.write(`\n${label} verdicts against ${expectedFailures}:\n`);
+    process.stdout.write(verdicts(report.checks, truth));
+    const differ = report.checks.filter((check) => check.status !== (truth.has(check.id) ? 'fail' : 'pass'));
+    outcome.agrees = `${report.checks.length - differ.length} of ${report.checks.length}`;
+    outcome.disagreements = differ.map((check) => `${check.id} ${check.status}`).join(', ') || 'none';
     const cost = runCost(report);
+    summary += `, verdicts agree ${outcome.agrees}`;
     summary += `, ${cost.spawns} spawns, spawn to ready p50 ${(cost.medianSpawnToReadyMs / 1000).toFixed(2)} s: ${cost.startupEquivalents.toFixed(1)} startup-equivalents (target <= 25)`;
     summary += `, ${measurements(report.checks).join(', ')}`;
+    // REAL_BUILDS_REPORTS=dir keeps every report (the verdict tables in a closing note cite them).
+    if (process.env.REAL_BUILDS_REPORTS) {
+      const kept = join(process.env.REAL_BUILDS_REPORTS, `${name}-${variant.name}.json`);
+      copyFileSync(reportFile, kept);
+      summary += `, report kept at ${kept}`;
+    }
   } else {
     summary += ', no report written';
   }
-  // REAL_BUILDS_REPORTS=dir keeps every report (the verdict tables in a closing note cite them).
-  if (process.env.REAL_BUILDS_REPORTS && existsSync(reportFile)) copyFileSync(reportFile, join(process.env.REAL_BUILDS_REPORTS, `${name}.json`));
-  if (code !== 0 && existsSync(reportFile)) summary += `, report kept at ${reportFile}`;
-  else rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`${summary}\n`);
-  return code;
+  return outcome;
+}
+
+const USAGE = `usage: npm run real-builds -- [${BUILDS.join('|')}...] [--variant ${VARIANTS.map((v) => v.name).join('|')} ...|--all-variants] [-- harness options]`;
+
+/** The builds, variants and harness options, or the reason for a usage error. */
+function parse(argv: string[]): { names: string[]; variants: Variant[]; harnessOptions: string[] } | string {
+  const split = argv.indexOf('--');
+  const ours = split < 0 ? argv : argv.slice(0, split);
+  const harnessOptions = split < 0 ? [] : argv.slice(split + 1);
+  if (harnessOptions.includes('--')) return 'a third -- (harness options come after the second)';
+  const names: string[] = [];
+  const variantNames: string[] = [];
+  let all = false;
+  for (let i = 0; i < ours.length; i++) {
+    const word = ours[i]!;
+    if (word === '--all-variants') all = true;
+    else if (word === '--variant' || word.startsWith('--variant=')) {
+      const value = word === '--variant' ? ours[++i] : word.slice('--variant='.length);
+      if (!value) return '--variant needs a name';
+      variantNames.push(...value.split(','));
+    } else if (word.startsWith('-')) return `unknown option: ${word}`;
+    else if (!BUILDS.includes(word)) return `unknown build: ${word}`;
+    else if (!names.includes(word)) names.push(word);
+  }
+  if (all && variantNames.length > 0) return '--variant and --all-variants exclude each other';
+  const unknown = variantNames.filter((name) => !VARIANTS.some((v) => v.name === name));
+  if (unknown.length > 0) return `unknown variant: ${unknown.join(', ')}`;
+  const variants = all ? VARIANTS : variantNames.length > 0 ? VARIANTS.filter((v) => variantNames.includes(v.name)) : [VARIANTS[0]!];
+  // A named build must fit every named variant; unnamed builds just run the variants that fit them.
+  for (const variant of all ? [] : variants) {
+    const wrong = names.filter((name) => !appliesTo(variant, name));
+    if (wrong.length > 0) return `variant ${variant.name} is for ${variant.builds!.join(', ')} only, not ${wrong.join(', ')}`;
+  }
+  return { names: names.length > 0 ? names : BUILDS, variants, harnessOptions };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const split = argv.indexOf('--');
-  const names = split < 0 ? argv : argv.slice(0, split);
-  const harnessOptions = split < 0 ? [] : argv.slice(split + 1);
-  const unknown = names.filter((name) => !BUILDS.includes(name));
-  if (unknown.length > 0 || harnessOptions.includes('--')) {
-    process.stderr.write(`usage: npm run real-builds -- [${BUILDS.join('|')}...] [-- harness options]${unknown.length ? ` (unknown build: ${unknown.join(', ')})` : ''}\n`);
+  const parsed = parse(argv);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`${USAGE} (${parsed})\n`);
     return 2;
   }
+  const outcomes: Outcome[] = [];
   const codes: number[] = [];
-  for (const name of names.length > 0 ? names : BUILDS) {
-    if (interrupted) break;
-    codes.push(await runBuild(name, harnessOptions));
+  try {
+    for (const name of parsed.names) {
+      const variants = parsed.variants.filter((variant) => appliesTo(variant, name));
+      if (interrupted || variants.length === 0) continue;
+      const installed = await install(name);
+      if (installed !== 0 || interrupted) {
+        codes.push(installed || 2);
+        continue;
+      }
+      for (const variant of variants) {
+        if (interrupted) break;
+        const outcome = await runOne(name, variant, parsed.harnessOptions);
+        outcomes.push(outcome);
+        codes.push(outcome.code);
+        removeMadeDirs(); // this run's TMPDIR, HOME and report dir, before the next run
+      }
+    }
+  } finally {
+    removeMadeDirs();
+  }
+  if (outcomes.length > 0) {
+    process.stdout.write('\nreal-builds summary:\n');
+    const rows = [['build', 'variant', 'wall', 'harness exit', 'agrees', 'disagreements']];
+    for (const o of outcomes) rows.push([o.build, o.variant, `${o.wallS} s`, String(o.code), o.agrees, o.disagreements]);
+    process.stdout.write(table(rows));
   }
   if (interrupted) return 2;
   return codes.find((code) => code !== 0) ?? 0;
