@@ -300,6 +300,8 @@ test(quote('SHUTDOWN-1', 'Pass when the median over the trials is within the rel
   assert.equal(status(judgeRelease(stops('SIGTERM', trial(1), trial(2)), SETTINGS, false)), 'undecided', 'a pass runs every trial');
   const held = judgeRelease(stops('SIGTERM', trial(1, { releaseMs: undefined })), SETTINGS, false);
   assert.match(held.status === 'fail' ? held.message : '', /trial 1: port still held 5000 ms after SIGTERM/, 'decided at once');
+  const sampled = judgeRelease(stops('SIGINT', trial(1, { releaseMs: 1500 }), trial(2, { releaseMs: 1600 }), trial(3, { releaseMs: undefined, sampleOnly: true })), SETTINGS, false);
+  assert.equal(sampled.status === 'fail' && sampled.message, 'median SIGINT-to-port-free 1550 ms exceeds the release budget of 1000 ms', 'a trial never signalled (a BIND-5 sample) is no release');
   const slow = judgeRelease(stops('SIGINT', trial(1, { releaseMs: 1500 }), trial(2, { releaseMs: 1600 })), SETTINGS, false);
   assert.equal(slow.status, 'fail', 'more than half of --trials over the budget: the median is over');
 });

@@ -60,7 +60,7 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
         const listed = first && needs.has('BIND-4');
         if (!timed && !closeCodes && !exitStatus && !restart && !listed) {
           // A sample of BIND-5 only: no signal, so no listing before one.
-          observation.trials.push(t);
+          observation.trials.push({ ...t, sampleOnly: true });
           await candidate.kill();
           continue;
         }
@@ -72,7 +72,7 @@ function stopTrials(plan: StopPlan): Scenario<StopObservation> {
         if (needs.has('BIND-4')) t.listeners = ctx.listeners(candidate, profile.port);
         if (!timed && !closeCodes && !exitStatus && !restart) {
           // The listing was all this trial was for.
-          observation.trials.push(t);
+          observation.trials.push({ ...t, sampleOnly: true });
           await candidate.kill();
           continue;
         }

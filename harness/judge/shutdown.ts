@@ -28,6 +28,8 @@ export interface StopTrial {
   clients?: ClientsSeen;
   /** The gateway's LISTEN sockets on P just before the signal, with its clients connected (BIND-4). */
   listeners?: PortHolder[];
+  /** No signal was sent: a start sampled for BIND-5 or listed for BIND-4 only, then ended. */
+  sampleOnly?: true;
 }
 
 export interface StopObservation {
@@ -39,6 +41,8 @@ export interface StopObservation {
 
 type Started = StopTrial & { start: { ok: true } };
 const started = (o: StopObservation) => o.trials.filter((t): t is Started => t.start.ok);
+/** The trials whose gateway was sent the signal: the ones a release was timed on. */
+const stopped = (o: StopObservation) => started(o).filter((t) => !t.sampleOnly);
 const startFailure = (o: StopObservation) => o.trials.map((t) => t.start).find((s) => !s.ok);
 
 /**
@@ -51,7 +55,7 @@ const startFailure = (o: StopObservation) => o.trials.map((t) => t.start).find((
 export function judgeRelease(o: StopObservation, settings: JudgeSettings, requireExit: boolean): Judgement {
   const failure = startFailure(o);
   if (failure && !failure.ok) return failed(failure.failure);
-  const trials = started(o);
+  const trials = stopped(o);
   const release = trials.flatMap((t) => (t.releaseMs !== undefined ? [t.releaseMs] : []));
   const exits = trials.flatMap((t) => (t.gatewayExitMs !== undefined ? [t.gatewayExitMs] : []));
   const measurements = { ...summarize('release', release), ...summarize('exit', exits) };
