@@ -15,12 +15,11 @@
  *   readings in them, where run states were read. The level is judged on CPU time because the
  *   run-queue wait of each burst is the host's: at a load of 6-7 on 2 cores a 15% poller read
  *   9-18% CPU but 18-145% demand per 100 ms span. Demand and run state stand guard against a
- *   starved or loading gateway, whose CPU share on a loaded host is whatever the host leaves it. L is tried at growing
- *   scales (S, 2S, 4S; S is the quiet window, at least STEADY_SPAN_MIN_MS): averages over spans,
- *   never single samples,
- *   because a poller doing 10 ms of work every 100 ms reads 0% or 50% in 20 ms samples; a longer
- *   span averages more of its bursts, so a coarse poller is judged steady at a larger scale, and a
- *   fine one at the smallest, soonest.
+ *   starved or loading gateway, whose CPU share on a loaded host is whatever the host leaves it.
+ *   L is tried at growing scales (S, 2S, 4S; S is the quiet window, at least STEADY_SPAN_MIN_MS):
+ *   averages over spans, never single samples, because a poller doing 10 ms of work every 100 ms
+ *   reads 0% or 50% in 20 ms samples; a longer span averages more of its bursts, so a coarse
+ *   poller is judged steady at a larger scale, and a fine one at the smallest, soonest.
  */
 
 /** A family is quiet in an interval when it wanted less than this share of one CPU. */
