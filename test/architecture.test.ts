@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers/cli.js';
 
@@ -18,7 +18,7 @@ const imports = (dir: string): [string, string][] =>
 const ALLOWED: Record<string, RegExp> = {
   judge: /^\.\.\/report\.js$/,
   reporters: /^\.\.\/(report|judge\/[\w-]+|catalog)\.js$/,
-  observe: /^(node:[\w/]+|\.\.\/(report|judge\/[\w-]+|run\/time)\.js)$/,
+  observe: /^(node:[\w/]+|\.\.\/(report|judge\/[\w-]+)\.js)$/,
   run: /^(node:[\w/]+|zx|ws|get-port|\.\.\/(report|paths|judge\/[\w-]+|observe\/[\w-]+)\.js)$/,
   checks: /^(node:[\w/]+|\.\.\/(report|judge\/[\w-]+|observe\/[\w-]+|run\/[\w-]+|inject\/[\w-]+)\.js)$/,
 };
@@ -29,3 +29,36 @@ for (const [layer, allowed] of Object.entries(ALLOWED)) {
     assert.deepEqual(wrong.map(([file, spec]) => `${file} imports ${spec}`), []);
   });
 }
+
+test('no module of harness/ imports, directly or through others, one that imports it', () => {
+  const files = ['', ...readdirSync(join(ROOT, 'harness'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)].flatMap((dir) =>
+    readdirSync(join(ROOT, 'harness', dir))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => (dir ? `${dir}/${f}` : f)),
+  );
+  const graph = new Map(
+    files.map((file) => {
+      const here = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
+      const specs = [...readFileSync(join(ROOT, 'harness', file), 'utf8').matchAll(/^(?:import|export)[^;]*? from '(\.[^']+)'/gm)].map((m) => m[1]!);
+      return [file, specs.map((spec) => normalize(join(here, spec)).replace(/\.js$/, '.ts'))] as const;
+    }),
+  );
+  const cycles: string[] = [];
+  for (const start of files) {
+    const path: string[] = [];
+    const seen = new Set<string>();
+    const visit = (file: string): boolean => {
+      for (const dep of graph.get(file) ?? []) {
+        if (dep === start) return cycles.push([start, ...path, start].join(' -> ')) > 0;
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        path.push(dep);
+        if (visit(dep)) return true;
+        path.pop();
+      }
+      return false;
+    };
+    visit(start);
+  }
+  assert.deepEqual(cycles, []);
+});

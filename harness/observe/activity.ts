@@ -7,7 +7,6 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { QUIET_SHARE } from '../judge/settling.js';
-import { now } from '../run/time.js';
 
 /** Per thread, nanoseconds so far: on a CPU, and runnable but waiting for one. */
 interface ThreadTimes {
@@ -75,7 +74,7 @@ export class ActivityMeter {
   constructor(private readonly options: { runState?: boolean } = {}) {}
 
   sample(pids: Iterable<number>): ActivitySample | undefined {
-    const at = now();
+    const at = performance.now(); // the harness's monotonic clock (run/time.ts's now)
     const current = new Map<number, ThreadTimes>();
     let runnable = false;
     for (const pid of pids) runnable = threadDemand(pid, current, this.options.runState === true) || runnable;

@@ -14,7 +14,6 @@
 import { settling, type DemandPoint } from '../judge/settling.js';
 import { ActivityMeter } from '../observe/activity.js';
 import { websocketUpgrade } from '../observe/probes.js';
-import type { CandidateProcess } from './candidate.js';
 import { now, round, sleep } from './time.js';
 
 export type ReadinessMethod = 'quiescent' | 'pattern' | 'delay' | 'assumed';
@@ -54,7 +53,19 @@ export function quietWindowMs(spawnToListenMs: number): number {
   return Math.min(WINDOW_MAX_MS, Math.max(WINDOW_MIN_MS, spawnToListenMs / 10));
 }
 
-export async function waitReady(candidate: CandidateProcess, settings: ReadinessSettings): Promise<Readiness> {
+/** What readiness reads of a started candidate (run/candidate.ts's CandidateProcess is one). */
+export interface ReadinessSubject {
+  /** Monotonic time of the spawn. */
+  readonly spawnedAt: number;
+  /** When LISTEN was first seen. */
+  readonly listening?: { at: number } | undefined;
+  /** Its living processes. */
+  family(): number[];
+  /** All its output so far, ANSI stripped. */
+  output(): string;
+}
+
+export async function waitReady(candidate: ReadinessSubject, settings: ReadinessSettings): Promise<Readiness> {
   const started = now();
   const deadline = started + settings.boundMs;
   const assumed = (why: string): Readiness => ({ method: 'assumed', at: now(), detail: `assumed ready after ${Math.round(now() - started)} ms: ${why}` });
