@@ -108,15 +108,17 @@ export function judgeLoopbackOnly(start: StartStep | undefined, later: ListenerL
     return exposed.length > 0 ? [`${exposed.join(', ')} (${l.when})`] : [];
   });
   const listed = [...new Set(listings.flatMap((l) => l.holders.map((h) => h.address)))];
+  // Each listing may be another start on another port: the hosts say what it listens on.
+  const hosts = [...new Set(listings.flatMap((l) => l.holders.map((h) => hostOf(h.address))))].map((host) => (host.includes(':') ? `[${host}]:P` : `${host}:P`));
   if (exposures.length > 0) {
     return fail(`the control port is exposed on ${exposures.join('; ')}`, {
       expected: 'loopback addresses only (127.0.0.0/8, ::1)',
       actual: listed.join(', '),
     });
   }
-  const alias = listed.some((a) => a.startsWith('[::1]')) ? ' (the [::1] alias is allowed)' : '';
+  const alias = hosts.includes('[::1]:P') ? ' (the [::1] alias is allowed)' : '';
   const times = listings.length > 1 ? `, listed ${listings.length} times (once started, before each signal, at each crash)` : '';
-  return pass(`listens on ${listed.join(', ')} only${alias}${times}`);
+  return pass(`listens on ${hosts.join(', ')} only${alias}${times}`);
 }
 
 /** A start's times, or why it was no start. */
