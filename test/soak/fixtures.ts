@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const SELF_TEST = fileURLToPath(new URL('../fixtures.test.js', import.meta.url));
 const MAX_RUNS = 100;
-const RUN_TIMEOUT_MS = 15 * 60_000;
+const RUN_TIMEOUT_MS = 35 * 60_000;
 
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i += 2) {
@@ -66,7 +66,7 @@ function observed(dir: string): Map<string, string> {
 
 function selfTest(reports: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-timeout=600000', '--test-reporter=tap', SELF_TEST], {
+    const child = spawn(process.execPath, ['--test', '--test-timeout=1800000', '--test-reporter=tap', SELF_TEST], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FIXTURE_REPORTS: reports },
