@@ -87,6 +87,7 @@ export function parseCommandLine(argv: string[]): CliRequest {
         'ready-delay': { type: 'string' },
         'no-warmup': { type: 'boolean' },
         isolated: { type: 'boolean' },
+        'no-early-stop': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -125,6 +126,7 @@ export function parseCommandLine(argv: string[]): CliRequest {
     ...(values['ready-delay'] !== undefined ? { readyDelayMs: number('--ready-delay', values['ready-delay']) } : {}),
     ...(values['no-warmup'] ? { warmup: false } : {}),
     ...(values.isolated ? { isolated: true } : {}),
+    ...(values['no-early-stop'] ? { earlyStop: false } : {}),
     ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
   };
   return {

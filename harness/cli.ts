@@ -34,7 +34,9 @@ Verdict
   --require ID[,ID]           these checks must run: a skip of one fails the run; repeatable
   --fail-on-skip              a skipped MUST (with --strict: any skipped check) fails the run
 Budgets and runs
-  --trials N                  runs per timing check (default ${DEFAULTS.trials})
+  --trials N                  runs per timing check, at most (default ${DEFAULTS.trials}); a series ends early
+                              once its verdict is decided, or after 3 trials all within half the budget
+  --no-early-stop             every timing check runs all --trials trials
   --concurrency N             scenarios at a time, on disjoint ports (default ${defaultConcurrency()}: the cores, at most 2)
   --isolated                  every check runs its own starts (default: one start, trial or round
                               serves every check whose procedure it satisfies)

@@ -90,6 +90,7 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
     env,
     cwd,
     trials: positiveNumber('--trials', input.trials, DEFAULTS.trials, true),
+    earlyStop: input.earlyStop ?? true,
     concurrency: positiveNumber('--concurrency', input.concurrency, defaultConcurrency(), true),
     timeoutMultiplier,
     startupBudgetMs,

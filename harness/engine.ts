@@ -444,6 +444,7 @@ function buildReport(
     },
     options: {
       trials: options.trials,
+      earlyStop: options.earlyStop,
       concurrency: options.concurrency,
       timeoutMultiplier: options.timeoutMultiplier,
       startupBudgetMs: options.startupBudgetMs,

@@ -90,6 +90,12 @@ export interface CheckResult {
 /** The settings a run used, as reported. */
 export interface RunSettings {
   trials: number;
+  /**
+   * Timing checks end their trials once the verdict is decided or clearly a pass (judge/sequential.ts);
+   * false with --no-early-stop: every timing check ran --trials trials. Optional in the schema
+   * (version-2 reports of earlier harnesses ran fixed counts); this harness always writes it.
+   */
+  earlyStop: boolean;
   concurrency: number;
   timeoutMultiplier: number;
   startupBudgetMs: number;

@@ -97,7 +97,8 @@ describe('SIGTERM and Ctrl-C: a partial report in every requested file, exit 2',
 });
 
 describe('progress and steps', () => {
-  const shutdown = ['--only', 'SHUTDOWN-1', '--trials', '5'];
+  // Five trials each way: long enough (over a second) for the progress line to be redrawn.
+  const shutdown = ['--only', 'SHUTDOWN-1', '--trials', '5', '--no-early-stop'];
 
   test('--verbose prints each step to stderr, in the GLC_TRACE format; stdout is unchanged', async () => {
     const verbose = await runCli(['--verbose', ...shutdown]);

@@ -15,7 +15,7 @@ import { judgeCleanExit, judgeCloseFrames, judgeRelease, judgeRestartAfterStop, 
 import { CATALOGUE } from '../harness/catalog.js';
 import { quote } from './helpers/spec.js';
 
-const SETTINGS: JudgeSettings = { trials: 3, startupBudgetMs: 30_000, releaseBudgetMs: 1000, exitBudgetMs: 5000, startupCeilingMs: 120_000, timeoutMultiplier: 1 };
+const SETTINGS: JudgeSettings = { trials: 3, startupBudgetMs: 30_000, releaseBudgetMs: 1000, exitBudgetMs: 5000, startupCeilingMs: 120_000, timeoutMultiplier: 1, earlyStop: true };
 const P = 41_000;
 const LOCK = `another gateway instance is already listening on ws://127.0.0.1:${P}`;
 

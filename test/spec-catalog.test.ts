@@ -553,9 +553,9 @@ test('the schema rejects what the Report type forbids', () => {
 test('the schema requires every required field of the Report type', () => {
   const validate = compileSchema();
   const report = sampleReport();
-  // passed, failed, warnings, mustNotRun, isolated, spawns and requirement: optional so that
+  // passed, failed, warnings, mustNotRun, isolated, earlyStop, spawns and requirement: optional so that
   // earlier schemaVersion 2 reports stay valid.
-  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness', 'passed', 'failed', 'warnings', 'mustNotRun', 'isolated', 'spawns', 'requirement']);
+  const optional = new Set(['gatewayPid', 'expected', 'actual', 'detail', 'warmup', 'listenMs', 'readyMs', 'readiness', 'passed', 'failed', 'warnings', 'mustNotRun', 'isolated', 'earlyStop', 'spawns', 'requirement']);
   const open = new Set(['measurements', 'env']); // records: any keys, none required
   const paths: (string | number)[][] = [];
   const walk = (value: unknown, path: (string | number)[]) => {

@@ -162,9 +162,11 @@ export function judgeFailFast(observation: ConflictObservation, settings: JudgeS
   for (const [i, verdict] of verdicts.entries()) {
     for (const [name, value] of Object.entries(verdict.measurements)) if (Number.isFinite(value)) measurements[`${pathKey(CONFLICT_PATHS[i]!)}.${name}`] = value;
   }
+  const complete = observation.rounds.length >= rounds && observation.rounds.every((r) => r.first && r.isolated && r.same && r.foreign.length > 0);
+  // --no-early-stop: every round, whatever the first ones decided.
+  if (!settings.earlyStop && !complete) return undecided(measurements);
   const problems = verdicts.flatMap((v) => v.problems);
   if (problems.length > 0) return fail(problems.join('; '), { expected: `exit within ${limits.budgetMs} ms of the failing bind, no waiting, on every conflict path` }, measurements);
-  const complete = observation.rounds.length >= rounds && observation.rounds.every((r) => r.first && r.isolated && r.same && r.foreign.length > 0);
   if (!verdicts.every((v) => v.decision === 'pass') && !complete) return undecided(measurements);
   return pass(CONFLICT_PATHS.map((path, i) => `${path}: ${describeTiming(timed(path).map(asTimed), verdicts[i]!.measurements)}`).join('; '), measurements);
 }

@@ -30,7 +30,7 @@ export type Judgement = (
 };
 
 /** The settings criteria read: budgets and trials, after --timeout-multiplier. */
-export type JudgeSettings = Pick<RunSettings, 'trials' | 'startupBudgetMs' | 'releaseBudgetMs' | 'exitBudgetMs' | 'startupCeilingMs' | 'timeoutMultiplier'>;
+export type JudgeSettings = Pick<RunSettings, 'trials' | 'startupBudgetMs' | 'releaseBudgetMs' | 'exitBudgetMs' | 'startupCeilingMs' | 'timeoutMultiplier' | 'earlyStop'>;
 
 export const pass = (message: string, measurements?: Measurements): Judgement => ({ status: 'pass', message, ...(measurements ? { measurements } : {}) });
 

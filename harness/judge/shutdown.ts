@@ -1,5 +1,6 @@
 /** SHUTDOWN criteria: pure functions over timed stops, exits, restarts and client close codes. */
 import { describeExitSeen, fail, failed, pass, undecided, type ExitSeen, type Judgement, type JudgeSettings, type Step } from './judgement.js';
+import { clearlyWithin, fixedCountOpen } from './sequential.js';
 import { median, summarize } from './stats.js';
 import type { PortHolder } from '../report.js';
 
@@ -50,7 +51,8 @@ const startFailure = (o: StopObservation) => o.trials.map((t) => t.start).find((
  * trials is within the release budget and the port became free within the exit budget in every
  * trial" (SHUTDOWN-3: "and the gateway process exits within the exit budget in every trial").
  * Decided early as the common procedure says: a trial without release (or exit) fails, and so
- * does a majority of releases over the budget; a pass needs every trial.
+ * does a majority of releases over the budget; a pass needs every trial, or a clear majority
+ * (sequential.ts: at least 3, every release within half the budget).
  */
 export function judgeRelease(o: StopObservation, settings: JudgeSettings, requireExit: boolean): Judgement {
   const failure = startFailure(o);
@@ -64,10 +66,12 @@ export function judgeRelease(o: StopObservation, settings: JudgeSettings, requir
     if (t.releaseMs === undefined) problems.push(`trial ${t.trial}: port still held ${settings.exitBudgetMs} ms after ${o.signal}`);
     if (requireExit && t.gatewayExitMs === undefined) problems.push(`trial ${t.trial}: the gateway process had not exited ${settings.exitBudgetMs} ms after ${o.signal}`);
   }
+  if (fixedCountOpen(trials.length, settings)) return undecided(measurements);
   if (problems.length > 0) return fail(problems.join('; '), {}, measurements);
   const budget = settings.releaseBudgetMs;
   const over = release.filter((ms) => ms > budget).length;
-  if (over <= settings.trials / 2 && trials.length < settings.trials) return undecided(measurements);
+  const decided = over > settings.trials / 2 || trials.length >= settings.trials || clearlyWithin(release, budget, settings);
+  if (!decided) return undecided(measurements);
   const p50 = median(release);
   if (p50 > budget) {
     return fail(

@@ -11,6 +11,8 @@ export interface RunOptions {
   only?: string[];
   skip?: string[];
   trials?: number;
+  /** Timing checks end their trials once their verdict is decided or clearly a pass (default true). */
+  earlyStop?: boolean;
   concurrency?: number;
   timeoutMultiplier?: number;
   releaseBudgetMs?: number;

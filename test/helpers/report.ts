@@ -9,6 +9,7 @@ export function reportHeader(options: Partial<Report['options']> = {}): Pick<Rep
     environment: { platform: 'linux', kernel: '6.8.0', arch: 'x64', node: 'v20.19.0', uid: 1000, cpus: 2 },
     options: {
       trials: 5,
+      earlyStop: true,
       concurrency: 1,
       timeoutMultiplier: 1,
       startupBudgetMs: 30000,

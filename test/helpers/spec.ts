@@ -23,3 +23,9 @@ export function quote(id: string, phrase: string): string {
   assert.ok(passCriteria(id).includes(plain(phrase)), `${id}'s pass criteria do not say "${phrase}"`);
   return `${id}: "${phrase}"`;
 }
+
+/** `phrase`, checked to be in the spec's common procedure (or anywhere in its text), for a test name. */
+export function specSays(phrase: string): string {
+  assert.ok(plain(SPEC).includes(plain(phrase)), `the spec does not say "${phrase}"`);
+  return `spec: "${phrase}"`;
+}
