@@ -16,6 +16,7 @@ import { bindTracer } from './observe/bind-trace.js';
 import { seccompInjector } from './inject/bind-errno.js';
 import type { ResolvedOptions } from './run/options.js';
 import { PortPool } from './run/ports.js';
+import { StartHistory } from './run/starts.js';
 import { now, round, sleep } from './run/time.js';
 import { outcomeOf, summarize, verdictOfOutcomes, type VerdictOptions } from './judge/verdict.js';
 import { HARNESS } from './version.js';
@@ -81,6 +82,8 @@ interface RunScope {
   spawns: number;
   /** The warm-up, once some start has warmed the candidate's caches (or none is wanted). */
   warm: boolean;
+  /** Every start that listened, in every unit and the warm-up (how long a hang is waited for). */
+  starts: StartHistory;
   warmup?: Warmup;
 }
 
@@ -143,7 +146,7 @@ function needsOf(unit: Unit, options: ResolvedOptions): Needs<unknown> {
 }
 
 async function runUnit(unit: Unit, options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<UnitRun> {
-  const ctx = new CheckContext(options, scope.pool, scope.tmpDir);
+  const ctx = new CheckContext(options, scope.pool, scope.tmpDir, scope.starts);
   const ids = unit.checks.map((c) => c.id);
   listen(ctx, ids, hooks);
   scope.live.add(ctx);
@@ -366,7 +369,7 @@ function warmedBy(unit: Unit, run: UnitRun, scope: RunScope): void {
 async function warmUp(options: ResolvedOptions, scope: RunScope, hooks: EngineHooks): Promise<Warmup> {
   const signal = hooks.signal;
   // A candidate that never gets ready is the checks' business: the warm-up waits only the budget.
-  const ctx = new CheckContext({ ...options, startupCeilingMs: options.startupBudgetMs }, scope.pool, scope.tmpDir);
+  const ctx = new CheckContext({ ...options, startupCeilingMs: options.startupBudgetMs }, scope.pool, scope.tmpDir, scope.starts);
   listen(ctx, [WARMUP_ID], hooks);
   scope.live.add(ctx);
   const onAbort = () => void ctx.abort();
@@ -395,7 +398,7 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
   const t0 = now();
   const tmpDir = mkdtempSync(join(tmpdir(), RUN_TMP_PREFIX));
   reaperWatch.dir(tmpDir);
-  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set(), spawns: 0, warm: !options.warmup };
+  const scope: RunScope = { pool: new PortPool(), tmpDir, live: new Set(), spawns: 0, warm: !options.warmup, starts: new StartHistory() };
   // The host probes (strace, the seccomp injector) run once per process: start them now, beside
   // the first unit, rather than in the middle of the conflict rounds.
   if (checks.some((c) => c.id.startsWith('CONFLICT-'))) void bindTracer();

@@ -123,7 +123,7 @@ function instance(extra: Partial<ConflictInstance> = {}): ConflictInstance {
 
 const foreignRound = (...foreign: ConflictInstance[]): ConflictObservation => ({ rounds: [{ foreign }] });
 
-test(quote('CONFLICT-1', 'For every occupier: pass when the spawned process exits within the startup ceiling with a non-zero status (death by a signal counts), its output contains the LOCK message'), () => {
+test(quote('CONFLICT-1', 'For every occupier: pass when the spawned process exits within the startup ceiling (within the hang patience once it printed its error or went idle) with a non-zero status (death by a signal counts), its output contains the LOCK message'), () => {
   const three = ['127.0.0.1', '0.0.0.0', '::'].map((occupier) => instance({ occupier }));
   assert.equal(status(judgeForeignOccupier(foreignRound(...three), SETTINGS)), 'pass');
   assert.equal(status(judgeForeignOccupier(foreignRound(three[0]!), SETTINGS)), 'undecided', 'two occupiers still to try');
@@ -141,6 +141,8 @@ test(quote('CONFLICT-1', 'Listening instead of failing is a failure, reported at
   assert.match(j.status === 'fail' ? j.message : '', /listened on \[::1\]:41000 instead of failing/);
   const hung = judgeForeignOccupier(foreignRound(instance({ exit: undefined, watchedMs: 120_000 })), SETTINGS);
   assert.match(hung.status === 'fail' ? hung.message : '', /still running after 120000 ms/);
+  const hang = judgeForeignOccupier(foreignRound(instance({ exit: undefined, watchedMs: 3900, hang: 'printed its error', timing: { spawnToExitMs: Infinity, idleMs: 3700 } })), SETTINGS);
+  assert.match(hang.status === 'fail' ? hang.message : '', /candidate was still running 3900 ms after spawn, after it printed its error, idle 3700 ms: a hang/, 'a hang judged at the hang patience says why');
 });
 
 test(quote('CONFLICT-2', 'Pass when B and B′ each meet the CONFLICT-1 pass criteria'), () => {

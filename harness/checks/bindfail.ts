@@ -1,13 +1,19 @@
 /** BINDFAIL observation plan: the candidate's bind of P made to fail with another errno. */
-import { INJECTED_ERRNOS, type BindFailObservation } from '../judge/bindfail.js';
+import { INJECTED_ERRNOS, type BindFailObservation, type InjectedCase } from '../judge/bindfail.js';
 import { seccompInjector } from '../inject/bind-errno.js';
-import { describeExit, exitSeen } from '../run/context.js';
+import { exitSeen } from '../run/context.js';
+import { now } from '../run/time.js';
 import type { Scenario } from './check.js';
+import { watchShouldExit } from './procedures.js';
 
-/** For each injected errno: spawn with the injector, wait for the exit (up to the ceiling), record. */
+/**
+ * For each injected errno, side by side (the instances are independent, each on its own port):
+ * spawn with the injector, watch for the exit up to the ceiling, or until it is a hang
+ * (procedures.ts), and record.
+ */
 export const bindFailures: Scenario<BindFailObservation> = {
   name: 'bind failures',
-  weight: 2,
+  weight: 1,
   async observe(ctx) {
     let injector;
     try {
@@ -16,20 +22,21 @@ export const bindFailures: Scenario<BindFailObservation> = {
       return { unavailable: (error as Error).message, cases: [] };
     }
     ctx.note(`bind failures injected with ${injector.method}`);
-    const observation: BindFailObservation = { cases: [] };
-    for (const errno of INJECTED_ERRNOS) {
-      const profile = await ctx.profile();
-      const candidate = await ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
-      const exit = await candidate.waitExit(ctx.options.startupCeilingMs);
-      if (exit) ctx.event('candidate exited', describeExit(candidate), exit.at);
-      observation.cases.push({
-        errno,
-        port: profile.port,
-        ...(exit ? { exit: exitSeen(exit) } : {}),
-        output: candidate.output(),
-      });
-      await candidate.kill();
-    }
-    return observation;
+    const cases = await Promise.all(
+      INJECTED_ERRNOS.map(async (errno): Promise<InjectedCase> => {
+        const profile = await ctx.profile();
+        const candidate = await ctx.spawn(profile, `candidate (bind fails with ${errno})`, { launcher: injector.launcher(errno, profile.port) });
+        const { exit, hang } = await watchShouldExit(ctx, candidate, profile.port, ctx.options.startupCeilingMs);
+        const watchedMs = now() - candidate.spawnedAt;
+        await candidate.kill();
+        return {
+          errno,
+          port: profile.port,
+          ...(exit ? { exit: exitSeen(exit) } : { watchedMs, ...(hang ? { hang } : {}) }),
+          output: candidate.output(),
+        };
+      }),
+    );
+    return { cases };
   },
 };

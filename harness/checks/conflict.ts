@@ -67,16 +67,22 @@ export const conflicts: Scenario<ConflictObservation> = {
       }
       const named = r === 1 && (needs.has('CONFLICT-1') || needs.has('CONFLICT-4'));
       const occupiers = r === 1 && needs.has('CONFLICT-1') ? OCCUPIERS : named || failFast ? OCCUPIERS.slice(0, 1) : [];
-      for (const [i, occupier] of occupiers.entries()) {
-        // CONFLICT-1 ends at the first occupier the candidate mishandles; an instance only
-        // CONFLICT-3 needs is spawned only while its verdict is open.
-        if (i > 0 && !needs.pending('CONFLICT-1', observation)) break;
-        if (!named && !needs.pending('CONFLICT-3', observation)) break;
+      const beside = async (occupier: (typeof OCCUPIERS)[number], role: string) => {
         const profile = await ctx.profile();
         const server = await ctx.occupy(profile.port, occupier.host);
-        const role = r === 1 ? 'candidate' : `instance beside a foreign occupier${n}`;
-        round.foreign.push(await observeConflict(ctx, profile, role, 'foreign occupier', named ? settings.startupCeilingMs : patience(), patience(), occupier.host));
+        const instance = await observeConflict(ctx, profile, role, 'foreign occupier', named ? settings.startupCeilingMs : patience(), patience(), occupier.host);
         server.close();
+        return instance;
+      };
+      const [first, ...others] = occupiers;
+      // An instance only CONFLICT-3 needs is spawned only while its verdict is open.
+      if (first && (named || needs.pending('CONFLICT-3', observation))) {
+        round.foreign.push(await beside(first, r === 1 ? 'candidate' : `instance beside a foreign occupier${n}`));
+      }
+      // CONFLICT-1 ends at the first occupier the candidate mishandles. Its other two instances
+      // are independent and never timed by CONFLICT-3: they run side by side.
+      if (others.length > 0 && needs.pending('CONFLICT-1', observation)) {
+        round.foreign.push(...(await Promise.all(others.map((occupier) => beside(occupier, `candidate beside ${occupier.label.replace(/^a (dual-stack )?listener on /, '')}`)))));
       }
     }
     return observation;

@@ -4,8 +4,9 @@ import { listenSocketsOnPort } from '../observe/procfs.js';
 import type { ConflictTiming } from '../judge/fail-fast.js';
 import { describeBindAttempts } from '../observe/bind-trace.js';
 import type { ConflictInstance, ConflictPath } from '../judge/conflict.js';
-import type { CandidateProcess } from '../run/candidate.js';
-import { describeExit, exitSeen, type CheckContext, type Profile } from '../run/context.js';
+import type { CandidateProcess, ExitInfo, Listening } from '../run/candidate.js';
+import { describeExit, exitSeen, hangLimitsOf, type CheckContext, type Profile } from '../run/context.js';
+import { describeHang, hangSign, type HangSign } from '../judge/hang.js';
 import { now, sleep } from '../run/time.js';
 
 const FREE_POLL_MS = 1;
@@ -69,6 +70,39 @@ export async function stopAndTime(
   };
 }
 
+/** What became of an instance that should exit (judge/hang.ts). */
+export interface ShouldExitSeen {
+  listening?: Listening;
+  exit?: ExitInfo;
+  /** Why it was judged hung before `watchMs` ran out, when it was. */
+  hang?: HangSign;
+}
+
+/**
+ * Watches an instance that should exit (on a taken port, or with its bind made to fail) until it
+ * exits, listens on `port`, `watchMs` runs out, or it is a hang: past the hang patience (the
+ * run's, at least `patienceFloorMs`) after it printed its lock error or idled beyond a normal
+ * start. A busy, silent instance gets all of `watchMs`. Tells the timeline how it ended.
+ */
+export async function watchShouldExit(ctx: CheckContext, candidate: CandidateProcess, port: number, watchMs: number, patienceFloorMs = 0): Promise<ShouldExitSeen> {
+  const run = hangLimitsOf(ctx);
+  const limits = { ...run, patienceMs: Math.max(run.patienceMs, patienceFloorMs) };
+  let hang: HangSign | undefined;
+  const giveUp = () => {
+    hang = hangSign({ elapsedMs: now() - candidate.spawnedAt, idleMs: candidate.idle.idleMs, output: candidate.output(), port }, limits);
+    return hang !== undefined;
+  };
+  const listening = await candidate.waitListening(port, watchMs, undefined, giveUp);
+  const exit = listening ? undefined : await candidate.waitExit(0);
+  const role = candidate.role;
+  if (exit) ctx.event(`${role} exited`, describeExit(candidate), exit.at);
+  else if (!listening) {
+    const watched = now() - candidate.spawnedAt;
+    ctx.event(`${role} still running`, hang ? describeHang(hang, watched, candidate.idle.idleMs) : `after ${Math.round(watched)} ms`);
+  }
+  return { ...(listening ? { listening } : {}), ...(exit ? { exit } : {}), ...(hang && !exit && !listening ? { hang } : {}) };
+}
+
 /**
  * Spawns an instance on `profile` whose port is taken and watches it until it listens, exits,
  * or `patienceMs` runs out; then ends it. Binds on P are traced where the host allows it, and
@@ -85,12 +119,9 @@ export async function observeConflict(
 ): Promise<ConflictInstance> {
   const tracer = await ctx.bindTracer();
   const candidate = await ctx.spawn(profile, role, tracer ? { trace: tracer } : {});
-  const listening = await candidate.waitListening(profile.port, patienceMs);
-  const exit = listening ? undefined : await candidate.waitExit(0);
+  const { listening, exit, hang } = await watchShouldExit(ctx, candidate, profile.port, patienceMs, failFastPatienceMs);
   const listenedOn = listening?.sockets.map((s) => s.address).join(', ');
   if (listening) ctx.event(`${role} listening`, listenedOn, listening.at);
-  else if (exit) ctx.event(`${role} exited`, describeExit(candidate), exit.at);
-  else ctx.event(`${role} still running`, `after ${Math.round(now() - candidate.spawnedAt)} ms`);
   const endedAt = now();
   await candidate.kill();
   const binds = tracer ? candidate.readBinds(profile.port) : undefined;
@@ -118,6 +149,7 @@ export async function observeConflict(
     ...(occupier ? { occupier } : {}),
     ...(listenedOn ? { listenedOn } : {}),
     ...(exit ? { exit: exitSeen(exit) } : { watchedMs: endedAt - candidate.spawnedAt }),
+    ...(hang ? { hang } : {}),
     stdout: candidate.stdout.text(),
     stderr: candidate.stderr.text(),
     output: candidate.output(),

@@ -1,5 +1,6 @@
 /** BINDFAIL criterion: a pure function over instances whose bind of P was made to fail. */
 import { describeExitSeen, fail, pass, skip, undecided, type ExitSeen, type Judgement, type JudgeSettings } from './judgement.js';
+import type { HangSign } from './hang.js';
 import { BIND_FAILURE_TEMPLATE, bindFailurePrefix, closestLine, findBindFailure, findLockMessage } from './messages.js';
 
 /** Errnos injected into bind() of P, in order. */
@@ -10,6 +11,9 @@ export interface InjectedCase {
   errno: InjectedErrno;
   port: number;
   exit?: ExitSeen;
+  /** How long it was watched, when it did not exit; and why it was judged hung before the ceiling. */
+  watchedMs?: number;
+  hang?: HangSign;
   output: string;
 }
 
@@ -28,8 +32,12 @@ export function judgeBindFailure(observation: BindFailObservation, settings: Jud
   if (observation.unavailable) return skip(`no bind-failure injection available: ${observation.unavailable}`);
   if (observation.cases.length < INJECTED_ERRNOS.length) return undecided();
   const problems: string[] = [];
-  for (const { errno, port, exit, output } of observation.cases) {
-    if (!exit) problems.push(`with ${errno}: still running after ${settings.startupCeilingMs} ms`);
+  for (const c of observation.cases) {
+    const { errno, port, exit, output } = c;
+    if (!exit) {
+      const watched = Math.round(c.watchedMs ?? settings.startupCeilingMs);
+      problems.push(`with ${errno}: ${c.hang ? `still running ${watched} ms after spawn, ${c.hang === 'idle' ? 'idle' : 'after it printed its error'}: a hang` : `still running after ${watched} ms`}`);
+    }
     else if (exit.code === 0 && !exit.signal) problems.push(`with ${errno}: exit code 0`);
     if (findLockMessage(output, port).found) problems.push(`with ${errno}: claims another instance is listening`);
     if (!findBindFailure(output, port).found) {

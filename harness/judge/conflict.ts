@@ -1,8 +1,9 @@
 /** CONFLICT criteria: pure functions over instances started on a taken port. */
 import { describeBindAttempts, type BindAttempt } from './binds.js';
-import { judgePath, type ConflictTiming, type StartBaseline } from './fail-fast.js';
+import { failFastBudgetMs, judgePath, type ConflictTiming, type StartBaseline } from './fail-fast.js';
 import { fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { closestLine, findLockMessage, findTypedLine, LOCK_MESSAGE_TEMPLATE, lockMessage } from './messages.js';
+import { describeHang, type HangSign } from './hang.js';
 import { summarize } from './stats.js';
 
 /** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
@@ -16,8 +17,7 @@ export const OCCUPIERS = [
   { host: '::', label: 'a dual-stack listener on [::]' },
 ] as const;
 
-/** First failing bind to exit, and waiting beyond a normal start: the fail-fast budget. */
-export const FAIL_FAST_BUDGET_MS = 1000;
+export { FAIL_FAST_BUDGET_MS, failFastBudgetMs, failFastPatienceMs } from './fail-fast.js';
 
 /** What was seen of one instance started on a taken port, until it exited or was ended. */
 export interface ConflictInstance {
@@ -31,6 +31,8 @@ export interface ConflictInstance {
   exit?: ExitSeen;
   /** How long it was watched, when it neither exited nor listened. */
   watchedMs?: number;
+  /** Why it was judged hung before the ceiling: it printed its lock error or idled (judge/hang.ts). */
+  hang?: HangSign;
   stdout: string;
   stderr: string;
   /** Both streams, as one text. */
@@ -68,7 +70,9 @@ export function lockFailureProblems(instance: ConflictInstance, patienceMs: numb
   if (instance.listenedOn) return [`${role} listened on ${instance.listenedOn} instead of failing`];
   if (!exit) {
     const seen = instance.binds ? `; ${describeBindAttempts(instance.binds, instance.port)}` : '';
-    return [`${role} was still running after ${Math.round(instance.watchedMs ?? patienceMs)} ms${seen}${outputHint(instance.output)}`];
+    const watched = Math.round(instance.watchedMs ?? patienceMs);
+    const state = instance.hang ? describeHang(instance.hang, watched, instance.timing.idleMs) : `still running after ${watched} ms`;
+    return [`${role} was ${state}${seen}${outputHint(instance.output)}`];
   }
   const problems: string[] = [];
   if (exit.code === 0 && !exit.signal) problems.push(`${role} exited with code 0`);
@@ -120,15 +124,6 @@ export function judgeSecondInstance(observation: ConflictObservation, settings: 
 /** CONFLICT-3 runs this many rounds at most: medians of three. */
 export const failFastRounds = (settings: JudgeSettings): number => Math.min(settings.trials, 3);
 
-export const failFastBudgetMs = (settings: JudgeSettings): number => FAIL_FAST_BUDGET_MS * Math.max(1, settings.timeoutMultiplier);
-
-/**
- * How long CONFLICT-3 watches an instance on a taken port: three spawn budgets tell a slow exit
- * from a retry loop or a hang; never past the startup ceiling.
- */
-export function failFastPatienceMs(baselineStartupMs: number, settings: JudgeSettings): number {
-  return Math.min(settings.startupCeilingMs, 3 * (1.5 * baselineStartupMs + failFastBudgetMs(settings)));
-}
 
 /** An instance as CONFLICT-3 times it: one that exited after CONFLICT-3's patience had not exited. */
 function asTimed(instance: ConflictInstance): ConflictTiming {

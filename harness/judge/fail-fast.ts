@@ -11,7 +11,21 @@
  * Idle time, not wall time, is what catches a polled lock or retry sleeps on a loaded host: a
  * starved process waits for a CPU (not idle), a sleeping one does not.
  */
+import type { JudgeSettings } from './judgement.js';
 import { median } from './stats.js';
+
+/** First failing bind to exit, and waiting beyond a normal start: the fail-fast budget. */
+export const FAIL_FAST_BUDGET_MS = 1000;
+
+export const failFastBudgetMs = (settings: JudgeSettings): number => FAIL_FAST_BUDGET_MS * Math.max(1, settings.timeoutMultiplier);
+
+/**
+ * How long CONFLICT-3 watches an instance on a taken port: three spawn budgets tell a slow exit
+ * from a retry loop or a hang; never past the startup ceiling.
+ */
+export function failFastPatienceMs(baselineStartupMs: number, settings: JudgeSettings): number {
+  return Math.min(settings.startupCeilingMs, 3 * (1.5 * baselineStartupMs + failFastBudgetMs(settings)));
+}
 
 export interface ConflictTiming {
   /** Spawn to exit of the spawned process; Infinity when it never exited (or listened instead). */

@@ -239,9 +239,10 @@ export class CandidateProcess {
 
   /**
    * Polls until a candidate process holds a LISTEN socket on `port`; undefined on timeout, death,
-   * or once it holds one on `otherPort` instead (a gateway that ignores --port binds its default).
+   * once it holds one on `otherPort` instead (a gateway that ignores --port binds its default),
+   * or once `giveUp`, asked at every census (after the idle clock is sampled), says so.
    */
-  async waitListening(port: number, budgetMs: number, otherPort?: number): Promise<Listening | undefined> {
+  async waitListening(port: number, budgetMs: number, otherPort?: number, giveUp?: () => boolean): Promise<Listening | undefined> {
     const deadline = now() + budgetMs;
     let lastCensus = 0;
     // Another process (an occupier, a first instance) listens on the port: a connect tells nothing.
@@ -262,6 +263,7 @@ export class CandidateProcess {
           return this.listenedBy(held, sockets);
         }
         if (this.exit && family.length === 0) return undefined;
+        if (giveUp?.()) return undefined;
         if (otherPort !== undefined && otherPort !== port) {
           const other = listenSocketsOnPort(otherPort);
           if (other.length > 0 && holdersOf(other.map((s) => s.inode), family).size > 0) {

@@ -20,9 +20,14 @@ import { bindTracer, bindTracerUnavailable, type BindTracer } from '../observe/b
 import { waitReady, type Readiness } from './readiness.js';
 import { WAITS, type ResolvedOptions } from './options.js';
 import { DEFAULT_GATEWAY_PORT, type PortPool } from './ports.js';
+import { StartHistory } from './starts.js';
 import { now } from './time.js';
+import { hangLimits, type HangLimits } from '../judge/hang.js';
 
 /** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
+/** The limits of the wait for an instance that should exit, from the run's starts so far. */
+export const hangLimitsOf = (ctx: CheckContext): HangLimits => hangLimits(ctx.starts.baseline(), ctx.options);
+
 export const RUN_TMP_PREFIX = 'glc-run-';
 /** Environment variables that name a temp dir; the harness points them at the run's temp dir. */
 const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'];
@@ -60,6 +65,8 @@ export class CheckContext {
     pool: PortPool,
     /** The run's temp dir: every candidate's TMPDIR unless --env sets one. */
     readonly runTmpDir: string,
+    /** Every start of the run that listened: how long a hang is waited for follows from them. */
+    readonly starts = new StartHistory(),
   ) {
     this.scope = new ResourceScope(pool, this.record);
   }
@@ -199,6 +206,7 @@ export class CheckContext {
     }
     this.failIfDaemonized(candidate, role, profile.port);
     const spawnToListen = listening.at - candidate.spawnedAt;
+    this.starts.record(spawnToListen, candidate.idleUntilListen);
     if (spawnToListen > this.options.startupBudgetMs) {
       this.note(`${role} listened ${Math.round(spawnToListen)} ms after spawn, over the startup budget of ${this.options.startupBudgetMs} ms (BIND-5)`);
     }
