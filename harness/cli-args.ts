@@ -12,7 +12,8 @@ export interface CliRequest {
   junitFile?: string;
   /** --verbose: every check's timeline events on stderr as they happen. */
   verbose: boolean;
-  action: 'run' | 'list' | 'help' | 'version';
+  /** plan: --dry-run, print the plan of the run and start nothing. */
+  action: 'run' | 'plan' | 'list' | 'help' | 'version';
 }
 
 /**
@@ -88,6 +89,7 @@ export function parseCommandLine(argv: string[]): CliRequest {
         'no-warmup': { type: 'boolean' },
         isolated: { type: 'boolean' },
         'no-early-stop': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -98,8 +100,8 @@ export function parseCommandLine(argv: string[]): CliRequest {
   }
   const reporter = (values.reporter ?? 'spec') as ReporterName;
   if (!REPORTERS.includes(reporter)) throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, got '${values.reporter}'`);
-  const action = values.help ? 'help' : values.version ? 'version' : values.list ? 'list' : 'run';
-  if (action === 'run' && split >= 0) {
+  const action = values.help ? 'help' : values.version ? 'version' : values.list ? 'list' : values['dry-run'] ? 'plan' : 'run';
+  if ((action === 'run' || action === 'plan') && split >= 0) {
     if (command.length === 0) {
       throw new UsageError(`nothing after '--': give the gateway command (-- my-gateway --port {port}); leave out '--' to test the bundled reference gateway`);
     }

@@ -7,10 +7,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CATALOGUE } from './catalog.js';
 import { resolveRun, UsageError } from './config.js';
-import { Interrupted, runChecks, WARMUP_ID } from './engine.js';
+import { Interrupted, planRun, runChecks, WARMUP_ID } from './engine.js';
 import { parseCommandLine } from './cli-args.js';
 import type { Report, TimelineEvent } from './report.js';
 import { createReporter, junitXml, ownsStdout } from './reporters/index.js';
+import { planText } from './reporters/plan.js';
 import { Progress } from './reporters/progress.js';
 import { styleFor } from './reporters/style.js';
 import { DEFAULTS, defaultConcurrency, STARTUP_CEILING_FACTOR } from './run/options.js';
@@ -37,6 +38,8 @@ Budgets and runs
   --trials N                  runs per timing check, at most (default ${DEFAULTS.trials}); a series ends early
                               once its verdict is decided, or after 3 trials all within half the budget
   --no-early-stop             every timing check runs all --trials trials
+  --dry-run                   print the plan (scenario runs, processes each spawns, checks each
+                              serves) and exit 0 without starting anything
   --concurrency N             scenarios at a time, on disjoint ports (default ${defaultConcurrency()}: the cores, at most 2)
   --isolated                  every check runs its own starts (default: one start, trial or round
                               serves every check whose procedure it satisfies)
@@ -100,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
   if (request.action === 'list') return process.stdout.write(listChecks(request.run.only, request.run.skip)), 0;
 
   const { options, checks } = resolveRun(request.run);
+  if (request.action === 'plan') return process.stdout.write(planText(planRun(checks, options), options)), 0;
   const jsonFile = request.jsonFile !== undefined ? prepareReportFile('--json', request.jsonFile) : undefined;
   const junitFile = request.junitFile !== undefined ? prepareReportFile('--junit', request.junitFile) : undefined;
   if (jsonFile && jsonFile === junitFile) throw new UsageError(`--json and --junit name the same file: ${request.jsonFile}`);

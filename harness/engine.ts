@@ -9,7 +9,7 @@ import type { Check, Needs, Scenario } from './checks/check.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckResult, Evidence, Interruption, Report, TimelineEvent, Warmup } from './report.js';
+import type { CheckResult, Evidence, Interruption, Report, RunPlan, TimelineEvent, Warmup } from './report.js';
 import { CheckContext, CheckFailed, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
 import { reaperWatch } from './run/reaper.js';
 import { bindTracer } from './observe/bind-trace.js';
@@ -32,6 +32,8 @@ export interface EngineHooks {
   trace?: boolean;
   /** Overrides the per-check watchdog (tests); by default it follows from the budgets. */
   watchdogMs?: number;
+  /** The plan, once, before anything is spawned. */
+  onPlan?(plan: RunPlan): void;
   /** Aborting ends every running candidate and rejects with `Interrupted`; a string reason names the signal. */
   signal?: AbortSignal;
 }
@@ -130,6 +132,23 @@ export function planUnits(checks: Check[], isolated: boolean): Unit[] {
 }
 
 const labelOf = (unit: Unit) => unit.checks.map((c) => c.id).join('+');
+
+/**
+ * The run's plan as data: its scenario runs in the order they are started, what each serves,
+ * and how many processes each spawns (a range: a series ends early once decided).
+ */
+export function planRun(checks: Check[], options: ResolvedOptions): RunPlan {
+  const units = planUnits(checks, options.isolated);
+  const warmup = options.warmup && units.length > 0 && !units[0]!.scenario.warmsUp;
+  const planned = units.map((u) => ({
+    scenario: u.scenario.name,
+    checks: u.checks.map((c) => c.id),
+    alone: u.scenario.exclusive === true,
+    spawns: u.scenario.spawns?.(options) ?? { least: u.scenario.weight, most: u.scenario.weight },
+  }));
+  const total = (key: 'least' | 'most') => (warmup ? 1 : 0) + planned.reduce((sum, u) => sum + u.spawns[key], 0);
+  return { warmup, units: planned, spawns: { least: total('least'), most: total('most') } };
+}
 
 function needsOf(unit: Unit, options: ResolvedOptions): Needs<unknown> {
   const ids = new Set(unit.checks.map((c) => c.id));
@@ -271,6 +290,7 @@ class ScheduleInterrupted extends Error {
 async function schedule(checks: Check[], options: ResolvedOptions, hooks: EngineHooks, scope: RunScope): Promise<CheckResult[]> {
   const live = scope.live;
   const units = planUnits(checks, options.isolated);
+  hooks.onPlan?.(planRun(checks, options));
   const runs = new Map<Unit, UnitRun>();
   const running = new Map<Unit, Promise<void>>();
   const results = new Map<string, CheckResult>();

@@ -88,6 +88,24 @@ export interface CheckResult {
 }
 
 /** The settings a run used, as reported. */
+/** What a run will do, before it does it (`--dry-run`, the progress ETA): its scenario runs in order. */
+export interface RunPlan {
+  /** Whether an unjudged warm-up start comes first (one spawn), or the first scenario run warms up. */
+  warmup: boolean;
+  units: PlannedUnit[];
+  /** Candidate processes the whole run spawns, warm-up included: at least (every series ends early) and at most. */
+  spawns: { least: number; most: number };
+}
+
+export interface PlannedUnit {
+  scenario: string;
+  /** The checks this scenario run serves. */
+  checks: string[];
+  /** It runs with nothing else of the candidate running. */
+  alone: boolean;
+  spawns: { least: number; most: number };
+}
+
 export interface RunSettings {
   trials: number;
   /**

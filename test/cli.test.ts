@@ -136,6 +136,19 @@ describe('progress and steps', () => {
   });
 });
 
+test('--dry-run prints the plan and starts nothing', async () => {
+  const marker = uniqueMarker('dry-run');
+  const run = await runCli(['--dry-run', '--', process.execPath, REFERENCE, '--port', '{port}', '--state-dir', `{stateDir}/${marker}`]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^Plan: shared planning, 5 trials at most per timed check/);
+  assert.match(run.stdout, /^ {2}SIGTERM stops +3-5 {2}BIND-4, SHUTDOWN-1, SHUTDOWN-4, SHUTDOWN-5$/m);
+  assert.match(run.stdout, /^ {2}artefacts +2 {2}CRASH-4 {2}\(alone\)$/m);
+  assert.match(run.stdout, /^9 scenario runs: 30-40 candidate processes\. Nothing was started \(--dry-run\)\.$/m);
+  assert.deepEqual(processesWith(marker), [], 'nothing was spawned');
+  const fixed = await runCli(['--dry-run', '--no-early-stop', '--only', 'SHUTDOWN-1']);
+  assert.match(fixed.stdout, /^ {2}SIGTERM stops +5 {2}SHUTDOWN-1$/m);
+});
+
 test('every option in --help is in the spec\'s Options table and the README\'s options table', async () => {
   const help = await runCli(['--help']);
   const flags = [...new Set([...help.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!))];

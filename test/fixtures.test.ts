@@ -1,8 +1,10 @@
 /**
- * The mutation suite: the harness runs every fixture of fixtures/catalog.json, with shared
- * planning and with --isolated, and must report exactly the entry's `expectFail` set both times
- * with identical statuses: a surviving mutant, a false failure or a planning that changes a
- * verdict fails this test.
+ * The mutation suite: the harness runs every fixture of fixtures/catalog.json and must report
+ * exactly the entry's `expectFail` set: a surviving mutant or a false failure fails this test.
+ * Every entry runs with shared planning and early stop (the defaults). The entries of a fixed
+ * rotation, which together fail every requirement, also run --isolated and must give identical
+ * statuses: a planning that changes a verdict fails it. The soak (FIXTURE_PLANNINGS=all) runs
+ * every entry every way, --no-early-stop too: an early stop that changes a verdict fails it.
  * Prints the kill matrix (fixture x ID); fixtures/README.md holds the same matrix, checked fresh
  * (regenerate with npm run fixtures:readme).
  */
@@ -25,10 +27,10 @@ import { FIXTURES, FIXTURES_DIR, README, expectedMatrix, freshReadme, matrix, se
 const IDS = CATALOGUE.requirements.map((r) => r.id);
 const fixtures = FIXTURES;
 /**
- * Trials per timing check: the defects are deterministic, three keep a true median. The default
- * --concurrency (the cores, at most 2): the soak proves it changes no verdict under load.
+ * The default trials (5, with early stop: a clear series ends after 3) and --concurrency (the
+ * cores, at most 2): the soak proves they change no verdict under load.
  */
-const SELF_TEST_ARGS = ['--trials', '3'];
+const SELF_TEST_ARGS: string[] = [];
 const PARALLEL_RUNS = 4;
 
 const buildDir = mkdtempSync(join(tmpdir(), 'glc-fixture-build-'));
@@ -74,6 +76,13 @@ describe('the fixture catalogue', () => {
     }
   });
 
+  test('the rotation run every way in npm test fails every requirement too, and holds a good entry', () => {
+    const picked = rotation(fixtures);
+    assert.deepEqual(IDS.filter((id) => !picked.some((f) => f.expectFail.includes(id))), []);
+    assert.ok(picked.some((f) => f.kind === 'good'));
+    console.log(`rotation (shared and isolated): ${picked.map((f) => f.name).join(', ')}`);
+  });
+
   test('together the broken fixtures fail every requirement, MUST and SHOULD', () => {
     const killed = new Set(fixtures.flatMap((f) => f.expectFail));
     assert.deepEqual(IDS.filter((id) => !killed.has(id)), []);
@@ -102,15 +111,37 @@ async function harness(fixture: Fixture, args: string[]): Promise<Report> {
   }
 }
 
-/** Plannings the self-test runs every entry with: their verdicts must be identical. */
+/** Ways the self-test runs an entry: their verdicts must be identical. The first is the default. */
 const PLANNINGS = [
   { name: 'shared', args: [] as string[] },
   { name: 'isolated', args: ['--isolated'] },
+  { name: 'fixed-trials', args: ['--no-early-stop'] },
 ];
+const EVERY_PLANNING = process.env.FIXTURE_PLANNINGS === 'all';
 
 /**
- * Judges one entry, with shared planning and then --isolated: each run must report exactly the
- * entry's `expectFail`, and the two must agree on every check's status. A `skip` of an id in
+ * The entries run every way in npm test: the first good entry, then, cheapest first (entries
+ * not marked slow before slow ones, catalogue order within), each entry that fails an ID no
+ * earlier pick fails, until every ID is failed by one. So isolated planning and fixed trials are
+ * proven to keep every kind of kill, and a correct gateway's passes, on every run of npm test.
+ */
+function rotation(entries: Fixture[]): Fixture[] {
+  const picked: Fixture[] = entries.filter((f) => f.kind === 'good').slice(0, 1);
+  const covered = new Set<string>();
+  for (const f of [...entries.filter((f) => !f.slow), ...entries.filter((f) => f.slow)]) {
+    if (f.kind === 'good' || f.expectFail.every((id) => covered.has(id))) continue;
+    picked.push(f);
+    for (const id of f.expectFail) covered.add(id);
+  }
+  return picked;
+}
+const ROTATION = new Set(rotation(fixtures).map((f) => f.name));
+/** npm test: every entry shared, the rotation also isolated; the soak: every entry every way. */
+const planningsOf = (fixture: Fixture) => (EVERY_PLANNING ? PLANNINGS : ROTATION.has(fixture.name) ? PLANNINGS.slice(0, 2) : PLANNINGS.slice(0, 1));
+
+/**
+ * Judges one entry, with shared planning and (rotation, soak) --isolated and --no-early-stop:
+ * each run must report exactly the entry's `expectFail`, and all must agree on every status. A `skip` of an id in
  * `expectFail` (the environment cannot run that check: BIND-2 while 18789 is busy, BINDFAIL-1
  * without an injection method) is no kill and no pass: once every other id matched, the entry's
  * test is reported skipped, naming the check and why (fixtures/README.md states the same rule).
@@ -120,7 +151,7 @@ async function judge(fixture: Fixture, t: TestContext): Promise<void> {
   const argv = fixture.argv.map((w) => fill(w, bin));
   const statuses = new Map<string, string>();
   const notJudged = new Set<string>();
-  for (const planning of PLANNINGS) {
+  for (const planning of planningsOf(fixture)) {
     const report = await harness(fixture, [...SELF_TEST_ARGS, ...planning.args, ...(fixture.harnessArgs ?? []), '--', ...argv]);
     const name = `${fixture.name} (${planning.name})`;
     const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
@@ -140,8 +171,8 @@ async function judge(fixture: Fixture, t: TestContext): Promise<void> {
     for (const c of skipped) notJudged.add(`${c.id} skipped (${c.message})`);
     if (statuses.size === 0) for (const c of report.checks) statuses.set(c.id, c.status);
     else {
-      const differing = report.checks.filter((c) => statuses.get(c.id) !== c.status).map((c) => `${c.id}: shared ${statuses.get(c.id)}, isolated ${c.status} (${c.message})`);
-      assert.deepEqual(differing, [], `${fixture.name}: shared and isolated planning disagree`);
+      const differing = report.checks.filter((c) => statuses.get(c.id) !== c.status).map((c) => `${c.id}: shared ${statuses.get(c.id)}, ${planning.name} ${c.status} (${c.message})`);
+      assert.deepEqual(differing, [], `${fixture.name}: shared and ${planning.name} disagree`);
     }
   }
   if (notJudged.size > 0) t.skip(`not judged on this host: ${[...notJudged].join('; ')}`);
@@ -158,7 +189,8 @@ describe('the harness judges every fixture exactly as catalogued', () => {
     // First what holds the 18789 lock (others' BIND-2 waits for it), then what waits out budgets.
     const rank = (f: Fixture) => (f.bindsDefaultPort ? 0 : f.slow ? 1 : 2);
     for (const fixture of [...fixtures].sort((a, b) => rank(a) - rank(b))) {
-      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}], shared and isolated`, { timeout: 900_000 }, (t) => judge(fixture, t));
+      const ways = planningsOf(fixture).map((p) => p.name).join(', ');
+      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]: ${ways}`, { timeout: 900_000 }, (t) => judge(fixture, t));
     }
   });
 });

@@ -14,6 +14,7 @@ import { watchShouldExit } from './procedures.js';
 export const bindFailures: Scenario<BindFailObservation> = {
   name: 'bind failures',
   weight: 1,
+  spawns: () => ({ least: INJECTED_ERRNOS.length, most: INJECTED_ERRNOS.length }),
   async observe(ctx) {
     let injector;
     try {

@@ -35,6 +35,11 @@ export interface Scenario<O> {
    * its start (BIND-2's), so when it comes first it warms the caches instead of a warm-up start.
    */
   warmsUp?: boolean;
+  /**
+   * How many candidate processes one run of it spawns, at least and at most, for these
+   * settings (`--dry-run`, the progress ETA); `weight` for both where it does not depend on them.
+   */
+  spawns?(settings: JudgeSettings): { least: number; most: number };
   /** Starts, signals, connects and records for the checks in `needs`; resolves with the record. */
   observe(ctx: CheckContext, needs: Needs<O>): Promise<O>;
 }

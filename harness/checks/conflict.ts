@@ -26,6 +26,12 @@ import { observeConflict } from './procedures.js';
 export const conflicts: Scenario<ConflictObservation> = {
   name: 'conflicts',
   weight: 10,
+  // Round 1: a first instance, two second instances, three beside occupiers; later rounds 4 each,
+  // the last one only while CONFLICT-3 is undecided (two rounds on one side decide it).
+  spawns: (settings) => {
+    const rounds = failFastRounds(settings);
+    return { least: 6 + 4 * Math.min(rounds - 1, settings.earlyStop ? 1 : rounds - 1), most: 6 + 4 * (rounds - 1) };
+  },
   async observe(ctx, needs) {
     const settings = ctx.options;
     const observation: ConflictObservation = { rounds: [] };

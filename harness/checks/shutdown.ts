@@ -6,6 +6,7 @@ import { WAITS } from '../run/options.js';
 import { now, within } from '../run/time.js';
 import type { Scenario } from './check.js';
 import { settle, stopAndTime } from './procedures.js';
+import { clearPassTrials } from '../judge/sequential.js';
 
 interface StopPlan {
   name: string;
@@ -27,7 +28,9 @@ interface StopPlan {
 function stopTrials(plan: StopPlan): Scenario<StopObservation> {
   return {
     name: plan.name,
-  weight: 5,
+    weight: 5,
+    // A clear series ends after a majority of --trials (sequential.ts); SHUTDOWN-4's restart is trial 2.
+    spawns: (settings) => ({ least: settings.earlyStop ? clearPassTrials(settings.trials) : settings.trials, most: settings.trials }),
     async observe(ctx, needs) {
       const observation: StopObservation = { signal: plan.signal, trials: [] };
       const budget = ctx.options.exitBudgetMs;

@@ -1,6 +1,8 @@
 /**
  * Soak of the fixture self-test: runs test/fixtures.test.ts N times in a row while K busy loops
- * keep the cores loaded, and requires the same observed kill matrix every time.
+ * keep the cores loaded, every entry with shared planning, --isolated and --no-early-stop (each
+ * run requires identical statuses all three ways), and requires the same observed kill matrix
+ * every time.
  *   npm run soak -- [--runs N] [--hogs K]     (defaults: 20 runs, one hog per core)
  * Exit 0 when every run passed with identical results, 1 otherwise, 2 on bad arguments.
  */
@@ -69,7 +71,8 @@ function selfTest(reports: string): Promise<{ code: number | null; output: strin
     const child = spawn(process.execPath, ['--test', '--test-timeout=1800000', '--test-reporter=tap', SELF_TEST], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FIXTURE_REPORTS: reports },
+      // Every entry every way: shared, --isolated and --no-early-stop (npm test runs a rotation).
+      env: { ...process.env, FIXTURE_REPORTS: reports, FIXTURE_PLANNINGS: 'all' },
     });
     current = child;
     let output = '';
