@@ -115,9 +115,9 @@ test('two harness runs side by side: the good candidate passes CRASH-4 while the
   });
   const json = join(dir, 'good.json');
   // The litterer's run starts first and keeps writing for the whole of the good run's CRASH-4;
-  // it is interrupted once that is over (it answers no HTTP, so each of its starts waits a while).
+  // it is interrupted once that is over (--silent: it answers no HTTP, so each start waits a while).
   let neighbourPid = 0;
-  const neighbour = runCli(['--no-warmup', '--only', 'SHUTDOWN-1', '--trials', '5', '--', process.execPath, MISBEHAVE, 'litter-tmp', '--port', '{port}', '--marker', marker], {
+  const neighbour = runCli(['--no-warmup', '--only', 'SHUTDOWN-1', '--trials', '5', '--', process.execPath, MISBEHAVE, 'litter-tmp', '--port', '{port}', '--marker', marker, '--silent'], {
     timeoutMs: 180_000,
     onSpawn: (pid) => (neighbourPid = pid),
   });

@@ -150,7 +150,7 @@ test('without a C compiler, candidates run uncontained and each check says so', 
   const cache = mkdtempSync(join(work, 'no-cc-'));
   const marker = marked(t, 'no-cc');
   const json = join(work, `${marker}.json`);
-  // It answers no HTTP request: a small multiplier keeps the wait for an answer short.
+  // A small multiplier bounds every wait should the candidate misbehave.
   const run = await runCli(['--no-warmup', '--only', 'BIND-1', '--timeout-multiplier', '0.05', '--json', json, '--', process.execPath, MISBEHAVE, 'listen', '--port', '{port}', '--marker', marker], {
     env: { CC: '/nonexistent/cc', XDG_CACHE_HOME: cache },
   });

@@ -20,8 +20,17 @@ const self = process.argv[1];
 // Options after the mode go to the copies a mode starts (the marker finds every one of them).
 const copy = (childMode, options) => spawn(process.execPath, [self, childMode, ...rest], options);
 
-function listen(onListening = () => {}) {
-  const server = createServer((socket) => socket.end());
+// Answers any request with a plain HTTP 426, as a gateway without WebSocket would: the harness
+// sees it serve at once, so no test waits out the startup budget for an answer it does not judge.
+// `silent` (or --silent) ends every connection unanswered: each start then waits the startup
+// budget for an answer, for a test that needs a long-running neighbour.
+const HTTP_426 = 'HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+function listen(onListening = () => {}, { silent = rest.includes('--silent') } = {}) {
+  const server = createServer((socket) => {
+    if (silent) return socket.end();
+    socket.once('data', () => socket.end(HTTP_426));
+    socket.on('error', () => {});
+  });
   server.listen({ host: '127.0.0.1', port, exclusive: true }, () => onListening(server));
   server.on('error', (error) => {
     console.error(`GatewayLockError: ${error.message}`);
@@ -101,7 +110,7 @@ switch (mode) {
     listen(() => setTimeout(() => {
       console.error('crashing after the bind');
       process.exit(1);
-    }, 50));
+    }, 50), { silent: true });
     break;
   case 'never-binds':
     setInterval(() => {}, 1 << 30);
