@@ -215,14 +215,17 @@ export class CandidateProcess {
    */
   family(): number[] {
     if (this.groupPid <= 0) return [];
-    const snapshot = allProcesses();
-    const members = processFamily(this.groupPid, this.groupPid, snapshot).map((p) => [p.pid, p.startTime] as const);
+    const members: (readonly [number, number])[] = [];
     if (this.cgroup && this.cgroupJoined) {
-      const byPid = new Map(snapshot.map((p) => [p.pid, p.startTime]));
+      // The launcher joined the cgroup before it forked the command: every descendant is a member
+      // (leaving takes a write to another cgroup), so no scan of every process on the host, which
+      // costs more the busier the host is (a census runs every 100 ms per waiting candidate).
       for (const pid of cgroupMembers(this.cgroup)) {
-        const start = byPid.get(pid) ?? readProcess(pid)?.startTime;
+        const start = readProcess(pid)?.startTime;
         if (start !== undefined) members.push([pid, start]);
       }
+    } else {
+      for (const p of processFamily(this.groupPid, this.groupPid, allProcesses())) members.push([p.pid, p.startTime]);
     }
     for (const [pid, start] of members) if (!this.known.has(pid) && !(this.contained && pid === this.groupPid)) this.known.set(pid, start);
     const living = [...this.known].filter(([pid, start]) => isAlive(pid, start)).map(([pid]) => pid);
