@@ -72,9 +72,16 @@ async function load(report: Report, name: string): Promise<Loaded> {
   if (SCREENSHOTS) {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-    // The first problem as it opens, or the first check, at most one screen high.
-    const first = page.locator('details.check[open]').first();
-    const target = (await first.count()) > 0 ? first : page.locator('details.check').first();
+    // The first problem whose trials show it against a budget, else the first problem, else the
+    // first check: at most one screen high.
+    const candidates = [page.locator('details.check[open]:has(circle.over)'), page.locator('details.check[open]'), page.locator('details.check')];
+    let target = candidates[0]!.first();
+    for (const c of candidates) {
+      if ((await c.count()) > 0) {
+        target = c.first();
+        break;
+      }
+    }
     const box = await target.evaluate((el) => {
       const r = el.getBoundingClientRect();
       return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };

@@ -81,9 +81,10 @@ svg.chart text { fill: var(--fg); font-size: 11px; }
 svg.chart .axis line, svg.chart .axis path { stroke: var(--muted); fill: none; }
 svg.chart .axis text, svg.chart text.muted { fill: var(--muted); }
 svg.chart .grid { stroke: var(--line); stroke-width: 1; }
-.measures { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 2px 18px; margin: 4px 0 8px; }
-.measures div { display: flex; justify-content: space-between; gap: 8px; border-bottom: 1px dotted var(--line); }
-.measures dd { margin: 0; font-variant-numeric: tabular-nums; }
+.measures { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 2px 18px; margin: 4px 0 8px; }
+.measures div { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; border-bottom: 1px dotted var(--line); }
+.measures dt { min-width: 0; overflow-wrap: anywhere; }
+.measures dd { margin: 0; white-space: nowrap; font-variant-numeric: tabular-nums; }
 svg.chart .lane-bg { fill: var(--panel); }
 svg.chart .seg-start { stroke: var(--muted); stroke-width: 2; stroke-dasharray: 2 3; }
 svg.chart .seg-listen { stroke: var(--accent); stroke-width: 3; opacity: .55; }
