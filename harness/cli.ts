@@ -130,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     const report = await runChecks(checks, options, {
       signal: abort.signal,
       ...(request.verbose ? { trace: true } : {}),
+      onPlan: (plan) => progress?.plan(plan, options.concurrency),
       onWarmup: (phase) => (phase === 'start' ? progress?.start(WARMUP_ID) : progress?.end(WARMUP_ID)),
       onCheckStart: (id) => progress?.start(id),
       ...(progress ? { onEvent: (id: string, event: TimelineEvent) => progress.event(id, event) } : {}),

@@ -21,6 +21,8 @@ import { outcomeOf, summarize, verdictOfOutcomes, type VerdictOptions } from './
 import { HARNESS } from './version.js';
 
 export interface EngineHooks {
+  /** The planned scenario runs, once, before the first: what each serves and about how many starts it makes (its weight). */
+  onPlan?(plan: { units: { scenario: string; checks: string[]; starts: number }[] }): void;
   onCheckStart?(id: string): void;
   /** Each result as soon as it exists, with its final outcome (the report's verdict uses the same). */
   onResult?(result: CheckResult): void;
@@ -268,6 +270,7 @@ class ScheduleInterrupted extends Error {
 async function schedule(checks: Check[], options: ResolvedOptions, hooks: EngineHooks, scope: RunScope): Promise<CheckResult[]> {
   const live = scope.live;
   const units = planUnits(checks, options.isolated);
+  hooks.onPlan?.({ units: units.map((u) => ({ scenario: u.scenario.name, checks: u.checks.map((c) => c.id), starts: u.scenario.weight })) });
   const runs = new Map<Unit, UnitRun>();
   const running = new Map<Unit, Promise<void>>();
   const results = new Map<string, CheckResult>();

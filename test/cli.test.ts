@@ -126,8 +126,9 @@ describe('progress and steps', () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     assert.equal(code, 0, out);
-    assert.match(out, /\r\u001b\[KSHUTDOWN-1 \d+ s: /, `a progress line: ${JSON.stringify(out)}`);
-    const frames = out.split('\r\u001b[K').filter((f) => /^SHUTDOWN-1 \d+ s: /.test(f));
+    // Led by the starts made of those planned, and the time left once a start was measured.
+    assert.match(out, /\r\u001b\[K\[\d+ of \d+ starts(?:, about [\d a-z]+ left)?\] SHUTDOWN-1 \d+ s: /, `a progress line: ${JSON.stringify(out)}`);
+    const frames = out.split('\r\u001b[K').filter((f) => /^\[[^\]]*\] SHUTDOWN-1 \d+ s: /.test(f));
     assert.ok(frames.length >= 2, `overwritten at least once: ${JSON.stringify(frames)}`);
     assert.match(out, /\r\u001b\[KPASS {2}SHUTDOWN-1 /, 'the line is cleared before the result line');
     assert.match(out, /^CONFORMANT\r?$/m);
