@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Ajv2020Module from 'ajv/dist/2020.js';
 import type { CheckResult, Evidence, Report } from '../harness/report.js';
 import { stripSvg, ticks, timelineSvg } from '../harness/reporters/html-charts.js';
 import { escapeHtml, html, Markup } from '../harness/reporters/html-markup.js';
@@ -17,6 +18,14 @@ import { ROOT } from './helpers/cli.js';
 
 const openclaw = JSON.parse(readFileSync(join(ROOT, 'test/data/openclaw-default.json'), 'utf8')) as Report;
 const check = (id: string): CheckResult => openclaw.checks.find((c) => c.id === id)!;
+const Ajv2020 = (Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module;
+
+test('the saved openclaw report, trimmed, is still a valid report', () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'spec/report.schema.json'), 'utf8'));
+  const validate = new (Ajv2020 as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } })({ strict: true, allErrors: true }).compile(schema);
+  assert.equal(validate(openclaw), true, JSON.stringify(validate.errors));
+  assert.deepEqual(openclaw.checks.filter((c) => c.status === 'fail').map((c) => c.id), ['CONFLICT-2', 'CONFLICT-3', 'CONFLICT-4', 'CRASH-4']);
+});
 
 describe('escaping', () => {
   test('every interpolated string is escaped; markup built by html passes; null, undefined and false vanish', () => {

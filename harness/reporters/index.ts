@@ -1,7 +1,7 @@
 import { htmlReporter } from './html.js';
 import { junitXml } from './junit.js';
 import { markdownReporter } from './markdown.js';
-import { startLine, type Reporter } from './reporter.js';
+import type { Reporter } from './reporter.js';
 import { specReporter } from './spec.js';
 import type { Style } from './style.js';
 import { tapReporter } from './tap.js';
@@ -18,18 +18,14 @@ export function createReporter(name: ReporterName, style: Style): Reporter {
     case 'markdown':
       return markdownReporter();
     case 'junit':
-      return { start: (run) => `${startLine(run)}\n`, finish: junitXml };
+      return { finish: junitXml };
     case 'html':
-      return { start: (run) => `${startLine(run)}\n`, ...htmlReporter() };
+      return htmlReporter();
     case 'json':
-      // JSON owns stdout: the CLI writes the first line to stderr.
-      return { start: (run) => `${startLine(run)}\n`, finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
+      return { finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
   }
 }
 
 export { junitXml } from './junit.js';
 export { htmlReport } from './html.js';
 export type { Reporter, RunStart } from './reporter.js';
-
-/** Whether the reporter's output owns stdout (the run's first line and progress go to stderr). */
-export const ownsStdout = (name: ReporterName): boolean => name !== 'spec';
