@@ -1,17 +1,20 @@
 /** The command line, parsed into run options: every mistake becomes one UsageError line. */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './config.js';
-import { REPORTERS, type ReporterName } from './reporters/index.js';
+import { findConfig, type ConfigFile } from './config-file.js';
+import { fileOutputs, pairOutputs, type OutputRequest } from './outputs.js';
 import type { RunOptions } from './run/options.js';
 
 export interface CliRequest {
   run: RunOptions;
-  reporter: ReporterName;
-  jsonFile?: string;
-  junitFile?: string;
+  /** Every reporter and where it writes, in the order asked (config reporters, then the command line's). */
+  outputs: OutputRequest[];
   /** --verbose: every check's timeline events on stderr as they happen. */
   verbose: boolean;
+  /** The configuration file the options were merged from, if any. */
+  config?: ConfigFile;
   /** plan: --dry-run, print the plan of the run and start nothing. */
   action: 'run' | 'plan' | 'list' | 'help' | 'version';
 }
@@ -35,12 +38,12 @@ function number(flag: string, text: string | undefined): number | undefined {
   return Number(text);
 }
 
-function readBaseline(file: string): string[] {
+function readBaseline(file: string, what = `--expected-failures ${file}`): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --expected-failures ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
 }
@@ -55,7 +58,23 @@ function parseEnv(entries: string[] | undefined): Record<string, string> {
   return env;
 }
 
-export function parseCommandLine(argv: string[]): CliRequest {
+/** The run's outputs: the command line's --reporter pairs, else the config's, else spec on stdout; then the file shorthands. */
+function outputsOf(values: { reporter?: string[]; 'reporter-destination'?: string[]; json?: string; junit?: string; html?: string; markdown?: string }, config?: ConfigFile): OutputRequest[] {
+  const given = values.reporter ?? [];
+  if (given.length === 0 && (values['reporter-destination']?.length ?? 0) > 0) throw new UsageError('--reporter-destination without --reporter: name the reporter first (--reporter junit --reporter-destination junit.xml)');
+  let pairs: OutputRequest[];
+  if (given.length > 0) pairs = pairOutputs(given, values['reporter-destination'] ?? []);
+  else if (config?.values.reporters) {
+    pairs = config.values.reporters.map((r, i) => ({ reporter: r.reporter, destination: r.destination ?? 'stdout', flag: `reporters[${i}] of ${config.name}`, base: config.dir }));
+  } else pairs = [{ reporter: 'spec', destination: 'stdout', flag: '--reporter' }];
+  return [...pairs, ...fileOutputs(values)];
+}
+
+/**
+ * Parses the run's command line and merges the configuration file under it: an option given here
+ * wins; `--env` adds to the file's `env`; words after `--` replace its `command`.
+ */
+export function parseCommandLine(argv: string[], context: { cwd?: string } = {}): CliRequest {
   const split = argv.indexOf('--');
   const optionWords = split < 0 ? argv : argv.slice(0, split);
   const command = split < 0 ? [] : argv.slice(split + 1);
@@ -82,7 +101,11 @@ export function parseCommandLine(argv: string[]): CliRequest {
         cwd: { type: 'string' },
         json: { type: 'string' },
         junit: { type: 'string' },
-        reporter: { type: 'string' },
+        html: { type: 'string' },
+        markdown: { type: 'string' },
+        reporter: { type: 'string', multiple: true },
+        'reporter-destination': { type: 'string', multiple: true },
+        config: { type: 'string' },
         'expected-failures': { type: 'string' },
         'ready-pattern': { type: 'string' },
         'ready-delay': { type: 'string' },
@@ -98,8 +121,6 @@ export function parseCommandLine(argv: string[]): CliRequest {
     const message = (error as Error).message.split('\n')[0]!;
     throw new UsageError(/positional/i.test(message) ? `unexpected argument: put the gateway command after '--' (${message})` : message);
   }
-  const reporter = (values.reporter ?? 'spec') as ReporterName;
-  if (!REPORTERS.includes(reporter)) throw new UsageError(`--reporter must be one of ${REPORTERS.join(', ')}, got '${values.reporter}'`);
   const action = values.help ? 'help' : values.version ? 'version' : values.list ? 'list' : values['dry-run'] ? 'plan' : 'run';
   if ((action === 'run' || action === 'plan') && split >= 0) {
     if (command.length === 0) {
@@ -107,37 +128,45 @@ export function parseCommandLine(argv: string[]): CliRequest {
     }
     if (command[0]!.trim() === '') throw new UsageError(`the gateway command after '--' is empty (an unset variable?): '${command[0]}'`);
   }
-  for (const [flag, file] of [['--json', values.json], ['--junit', values.junit]] as const) {
-    if (file === '') throw new UsageError(`${flag} takes a file name, got ''`);
-  }
+  const config = action === 'run' || action === 'plan' || action === 'list' ? findConfig(values.config, context.cwd ?? process.cwd()) : undefined;
+  const outputs = outputsOf(values, config);
+  const file = config?.values ?? {};
+  const fromConfig = (path: string) => resolve(config!.dir, path);
+  const baseline = values['expected-failures'] !== undefined
+    ? readBaseline(values['expected-failures'])
+    : typeof file.expectedFailures === 'string'
+      ? readBaseline(fromConfig(file.expectedFailures), `expectedFailures ${file.expectedFailures} of ${config!.name}`)
+      : (file.expectedFailures ?? []);
+  const readyDelayMs = values['ready-delay'] !== undefined ? number('--ready-delay', values['ready-delay']) : file.readyDelayMs;
+  const readyPattern = values['ready-pattern'] ?? file.readyPattern;
+  const warmup = values['no-warmup'] ? false : file.warmup;
+  const cwd = values.cwd ?? (file.cwd !== undefined ? fromConfig(file.cwd) : undefined);
   const run: RunOptions = {
-    command,
-    env: parseEnv(values.env),
-    only: idList('--only', values.only),
-    skip: idList('--skip', values.skip),
-    require: idList('--require', values.require),
-    failOnSkip: values['fail-on-skip'] ?? false,
-    trials: number('--trials', values.trials),
-    concurrency: number('--concurrency', values.concurrency),
-    timeoutMultiplier: number('--timeout-multiplier', values['timeout-multiplier']),
-    releaseBudgetMs: number('--release-budget', values['release-budget']),
-    exitBudgetMs: number('--exit-budget', values['exit-budget']),
-    strict: values.strict ?? false,
-    expectedFailures: values['expected-failures'] ? readBaseline(values['expected-failures']) : [],
-    ...(values['ready-pattern'] !== undefined ? { readyPattern: values['ready-pattern'] } : {}),
-    ...(values['ready-delay'] !== undefined ? { readyDelayMs: number('--ready-delay', values['ready-delay']) } : {}),
-    ...(values['no-warmup'] ? { warmup: false } : {}),
-    ...(values.isolated ? { isolated: true } : {}),
-    ...(values['no-early-stop'] ? { earlyStop: false } : {}),
-    ...(values.cwd !== undefined ? { cwd: values.cwd } : {}),
+    command: command.length > 0 ? command : (file.command ?? []),
+    env: { ...file.env, ...parseEnv(values.env) },
+    only: idList('--only', values.only) ?? file.only,
+    skip: idList('--skip', values.skip) ?? file.skip,
+    require: idList('--require', values.require) ?? file.require,
+    failOnSkip: values['fail-on-skip'] ?? file.failOnSkip ?? false,
+    trials: number('--trials', values.trials) ?? file.trials,
+    concurrency: number('--concurrency', values.concurrency) ?? file.concurrency,
+    timeoutMultiplier: number('--timeout-multiplier', values['timeout-multiplier']) ?? file.timeoutMultiplier,
+    releaseBudgetMs: number('--release-budget', values['release-budget']) ?? file.releaseBudgetMs,
+    exitBudgetMs: number('--exit-budget', values['exit-budget']) ?? file.exitBudgetMs,
+    strict: values.strict ?? file.strict ?? false,
+    expectedFailures: baseline,
+    ...(readyPattern !== undefined ? { readyPattern } : {}),
+    ...(readyDelayMs !== undefined ? { readyDelayMs } : {}),
+    ...(warmup !== undefined ? { warmup } : {}),
+    ...(values.isolated || file.isolated ? { isolated: true } : {}),
+    ...(values['no-early-stop'] || file.earlyStop === false ? { earlyStop: false } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
   };
   return {
     run,
-    reporter,
+    outputs,
     action,
-    verbose: values.verbose ?? false,
-    ...(values.json !== undefined ? { jsonFile: values.json } : {}),
-    ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+    verbose: values.verbose ?? file.verbose ?? false,
+    ...(config ? { config } : {}),
   };
 }
-

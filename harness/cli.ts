@@ -3,28 +3,35 @@
  * gateway-lock-conformance [options] -- <command> [args...]
  * Exit codes: 0 conformant, 1 not conformant, 2 usage or harness error (also: interrupted).
  */
-import { statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { CATALOGUE } from './catalog.js';
 import { resolveRun, UsageError } from './config.js';
 import { Interrupted, planRun, runChecks, WARMUP_ID } from './engine.js';
 import { parseCommandLine } from './cli-args.js';
-import type { Report, TimelineEvent } from './report.js';
-import { createReporter, junitXml, ownsStdout } from './reporters/index.js';
+import { compareCommand, reportCommand } from './cli-commands.js';
+import { CONFIG_FILE_NAME } from './config-file.js';
+import { Outputs } from './outputs.js';
+import type { TimelineEvent } from './report.js';
+import { startLine } from './reporters/reporter.js';
 import { planText } from './reporters/plan.js';
 import { Progress } from './reporters/progress.js';
-import { styleFor } from './reporters/style.js';
 import { DEFAULTS, defaultConcurrency, STARTUP_CEILING_FACTOR } from './run/options.js';
 import { HARNESS } from './version.js';
 
 const EXIT_USAGE = 2;
 
 const HELP = `Usage: gateway-lock-conformance [options] -- <command> [args...]
+       gateway-lock-conformance report FILE.json [--reporter NAME [--reporter-destination D]]...
+       gateway-lock-conformance compare A.json [B.json...] [--format markdown|html|json]
+                                [--output FILE] [--fail-on-regression]
 
 Checks that a gateway honours its single-instance port lock (spec ${CATALOGUE.specVersion}).
 The command is spawned without a shell; {port} and {stateDir} in its words (and in --env
-values) are replaced per run. Without '--' and a command the bundled reference gateway is tested.
+values) are replaced per run. Without '--' and a command (here or in the configuration file)
+the bundled reference gateway is tested.
 
+Configuration
+  --config FILE               settings from FILE (spec/config.schema.json); default:
+                              ./${CONFIG_FILE_NAME} if it exists. Options given here override it
 Selection
   --list                      print every check (ID, level, title) and exit
   --only ID[,ID]              run only these checks (globs: 'CRASH-*'); repeatable
@@ -55,14 +62,23 @@ Candidate
   --env K=V                   extra environment for the candidate; repeatable
   --cwd DIR                   working directory of the candidate
 Reports
-  --reporter NAME             spec (default), tap, json or markdown, on stdout
+  --reporter NAME             spec (default), tap, json, markdown, junit or html; repeatable
+  --reporter-destination D    stdout, stderr or a file, paired in order with --reporter (one
+                              reporter alone writes to stdout; several need one each)
   --json FILE                 also write the JSON report (spec/report.schema.json)
   --junit FILE                also write JUnit XML
+  --html FILE                 also write the HTML report (one self-contained page)
+  --markdown FILE             also write Markdown (e.g. $GITHUB_STEP_SUMMARY)
   --verbose                   print every check's steps to stderr as they happen
   -h, --help                  this text
   -V, --version               harness and spec version
 
-Exit codes: 0 conformant, 1 not conformant, 2 usage or harness error, or interrupted.`;
+report FILE.json re-renders a saved report with any reporter (exit 0). compare prints a matrix of
+builds by checks with key measurements; two reports of one build (same command and --env) are
+diffed, regressions (pass to fail) first; --fail-on-regression exits 1 on one.
+
+Exit codes: 0 conformant, 1 not conformant (compare: a regression with --fail-on-regression),
+2 usage or harness error, or interrupted.`;
 
 function listChecks(only?: string[], skip?: string[]): string {
   const { checks } = resolveRun({ only, skip });
@@ -70,33 +86,9 @@ function listChecks(only?: string[], skip?: string[]): string {
   return checks.map((c) => `${c.id.padEnd(12)} ${byId.get(c.id)!.level.padEnd(7)} ${byId.get(c.id)!.title}`).join('\n') + '\n';
 }
 
-/**
- * A report file is created (empty) before the first check: a path that cannot be written is a
- * usage error now, not a lost verdict after a 15-minute run.
- */
-function prepareReportFile(flag: string, file: string): string {
-  const stat = (path: string) => {
-    try {
-      return statSync(path);
-    } catch {
-      return undefined; // missing, or under something that is no directory
-    }
-  };
-  const path = resolve(file);
-  if (stat(path)?.isDirectory()) throw new UsageError(`${flag} ${file} is a directory`);
-  const dir = dirname(path);
-  const parent = stat(dir);
-  if (!parent) throw new UsageError(`${flag} ${file}: directory ${dir} does not exist`);
-  if (!parent.isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
-  try {
-    writeFileSync(path, '');
-  } catch (error) {
-    throw new UsageError(`cannot write ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  return path;
-}
-
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'report') return reportCommand(argv.slice(1), (stream, text) => void stream.write(text));
+  if (argv[0] === 'compare') return compareCommand(argv.slice(1));
   const request = parseCommandLine(argv);
   if (request.action === 'help') return process.stdout.write(`${HELP}\n`), 0;
   if (request.action === 'version') return process.stdout.write(`${HARNESS.name} ${HARNESS.version} (spec ${CATALOGUE.specVersion})\n`), 0;
@@ -104,34 +96,29 @@ async function main(argv: string[]): Promise<number> {
 
   const { options, checks } = resolveRun(request.run);
   if (request.action === 'plan') return process.stdout.write(planText(planRun(checks, options), options)), 0;
-  const jsonFile = request.jsonFile !== undefined ? prepareReportFile('--json', request.jsonFile) : undefined;
-  const junitFile = request.junitFile !== undefined ? prepareReportFile('--junit', request.junitFile) : undefined;
-  if (jsonFile && jsonFile === junitFile) throw new UsageError(`--json and --junit name the same file: ${request.jsonFile}`);
-
-  const reporter = createReporter(request.reporter, styleFor(process.stdout));
-  // The first line and the progress go where they pollute no machine-read output.
-  const humanOut = ownsStdout(request.reporter) ? process.stderr : process.stdout;
   // With --verbose (or GLC_TRACE) every step is printed already, and a progress line would tangle with it.
   const tracing = request.verbose || Boolean(process.env.GLC_TRACE);
-  const progress = humanOut.isTTY && !tracing ? new Progress(humanOut) : undefined;
+  let progress: Progress | undefined;
   const write = (stream: NodeJS.WriteStream, text: string) => {
     if (!text) return;
     progress?.clear();
     stream.write(text);
   };
-  const writeReports = (report: Report) => {
-    if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
-    if (junitFile) writeFileSync(junitFile, junitXml(report));
-  };
+  // Every destination is checked and created now, before the first check.
+  const outputs = Outputs.openAll(request.outputs, write);
+  // The first line and the progress go where they pollute no machine-read output.
+  const humanOut = outputs.humanStream;
+  progress = humanOut.isTTY && !tracing ? new Progress(humanOut) : undefined;
 
-  write(humanOut, reporter.start?.({
+  const run = {
     argv: options.command,
     reference: request.run.command === undefined || request.run.command.length === 0,
     selected: checks.map((c) => c.id),
     all: CATALOGUE.requirements.map((r) => r.id),
     trials: options.trials,
     specVersion: CATALOGUE.specVersion,
-  }) ?? '');
+  };
+  write(humanOut, outputs.humanReporter?.start?.(run) ?? `${startLine(run)}\n`);
 
   const abort = new AbortController();
   const interrupt = (signal: NodeJS.Signals) => {
@@ -149,27 +136,24 @@ async function main(argv: string[]): Promise<number> {
     const report = await runChecks(checks, options, {
       signal: abort.signal,
       ...(request.verbose ? { trace: true } : {}),
+      onPlan: (plan) => progress?.plan(plan, options.concurrency),
       onWarmup: (phase) => (phase === 'start' ? progress?.start(WARMUP_ID) : progress?.end(WARMUP_ID)),
       onCheckStart: (id) => progress?.start(id),
       ...(progress ? { onEvent: (id: string, event: TimelineEvent) => progress.event(id, event) } : {}),
       onResult: (result) => {
         progress?.end(result.id);
-        if (reporter.onResult) write(process.stdout, reporter.onResult(result));
+        outputs.result(result);
         progress?.render();
       },
     });
     progress?.stop();
-    writeReports(report);
-    process.stdout.write(reporter.finish(report));
+    outputs.finish(report);
     return report.exitCode;
   } catch (error) {
     progress?.stop();
     if (error instanceof Interrupted) {
-      if (error.report) {
-        writeReports(error.report);
-        process.stdout.write(reporter.finish(error.report));
-      }
-      const files = [jsonFile, junitFile].filter(Boolean);
+      if (error.report) outputs.finish(error.report);
+      const files = outputs.files;
       const saved = files.length > 0 && error.report ? `; partial report written to ${files.join(' and ')}` : '';
       process.stderr.write(`gateway-lock-conformance: ${error.message}; every candidate process was ended${saved}\n`);
       return EXIT_USAGE;

@@ -11,6 +11,9 @@ export { CHECKS } from './checks/index.js';
 export { verdict, outcomeOf } from './judge/verdict.js';
 export type { RunOptions } from './run/options.js';
 export type * from './report.js';
+export { htmlReport } from './reporters/html.js';
+export { compareReports, compareMarkdown, compareJson, type CompareInput, type Comparison } from './reporters/compare.js';
+export { compareHtml } from './reporters/compare-html.js';
 
 /** Throws UsageError for bad options, Interrupted when `hooks.signal` aborts. */
 export async function runConformance(options: RunOptions = {}, hooks: EngineHooks = {}): Promise<Report> {

@@ -6,16 +6,19 @@
  * build (cached, real-builds/install.sh), run the harness against its launcher, in the variant's
  * shape, with --strict and its expected-failures.txt, then print a verdict table against that
  * truth and a summary line; at the end a summary table of every run. Exit 0 only if every harness
- * run exited 0. REAL_BUILDS_REPORTS=<dir> keeps each report as <dir>/<name>-<variant>.json.
+ * run exited 0. REAL_BUILDS_REPORTS=<dir> keeps each report as <dir>/<name>-<variant>.json, and the
+ * closing matrix of every run (builds x checks, as `gateway-lock-conformance compare` prints it) as
+ * <dir>/matrix.md.
  * Every temp dir made here (reports, a variant's TMPDIR or HOME) is removed afterwards.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckResult, Report } from '../harness/report.js';
 import { runCost } from '../harness/reporters/cost.js';
+import { realBuildsMatrix, type KeptReport } from './matrix.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILDS = ['openclaw', 'clawdbot'];
@@ -168,6 +171,9 @@ async function install(name: string): Promise<number> {
   return installed;
 }
 
+/** Every report of this invocation, for the closing matrix. */
+const kept: KeptReport[] = [];
+
 async function runOne(name: string, variant: Variant, harnessOptions: string[]): Promise<Outcome> {
   const dir = join(ROOT, 'real-builds', name);
   const label = `${name} (${variant.name})`;
@@ -189,6 +195,7 @@ async function runOne(name: string, variant: Variant, harnessOptions: string[]):
   let summary = `${label}: wall ${wallS} s, harness exit ${code}`;
   if (existsSync(reportFile)) {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+    kept.push({ label: `${name}-${variant.name}`, report });
     const truth = readTruth(join(dir, 'expected-failures.txt'));
     process.stdout.write(`\n${label} verdicts against ${expectedFailures}:\n`);
     process.stdout.write(verdicts(report.checks, truth));
@@ -279,6 +286,11 @@ async function main(argv: string[]): Promise<number> {
     const rows = [['build', 'variant', 'wall', 'harness exit', 'agrees', 'disagreements']];
     for (const o of outcomes) rows.push([o.build, o.variant, `${o.wallS} s`, String(o.code), o.agrees, o.disagreements]);
     process.stdout.write(table(rows));
+  }
+  if (kept.length > 0) {
+    const matrix = realBuildsMatrix(kept);
+    process.stdout.write(`\nreal-builds matrix (Markdown, for the README):\n\n${matrix}`);
+    if (process.env.REAL_BUILDS_REPORTS) writeFileSync(join(process.env.REAL_BUILDS_REPORTS, 'matrix.md'), matrix);
   }
   if (interrupted) return 2;
   return codes.find((code) => code !== 0) ?? 0;

@@ -127,8 +127,9 @@ describe('progress and steps', () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     assert.equal(code, 0, out);
-    assert.match(out, /\r\u001b\[KSHUTDOWN-1 \d+ s: /, `a progress line: ${JSON.stringify(out)}`);
-    const frames = out.split('\r\u001b[K').filter((f) => /^SHUTDOWN-1 \d+ s: /.test(f));
+    // Led by the starts made of those planned, and the time left once a start was measured.
+    assert.match(out, /\r\u001b\[K\[\d+ of \d+ starts(?:, about [\d a-z]+ left)?\] SHUTDOWN-1 \d+ s: /, `a progress line: ${JSON.stringify(out)}`);
+    const frames = out.split('\r\u001b[K').filter((f) => /^\[[^\]]*\] SHUTDOWN-1 \d+ s: /.test(f));
     assert.ok(frames.length >= 2, `overwritten at least once: ${JSON.stringify(frames)}`);
     assert.match(out, /\r\u001b\[KPASS {2}SHUTDOWN-1 /, 'the line is cleared before the result line');
     assert.match(out, /^CONFORMANT\r?$/m);
@@ -142,7 +143,8 @@ test('--dry-run prints the plan and starts nothing', async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^Plan: shared planning, 5 trials at most per timed check/);
   assert.match(run.stdout, /^ {2}SIGTERM stops +3-5 {2}BIND-4, SHUTDOWN-1, SHUTDOWN-4, SHUTDOWN-5$/m);
-  assert.match(run.stdout, /^ {2}artefacts +2 {2}CRASH-4 {2}\(alone\)$/m);
+  assert.match(run.stdout, /^ {2}default port +1 {2}BIND-2 {2}\(alone\)$/m);
+  assert.match(run.stdout, /^ {2}artefacts +2 {2}CRASH-4$/m, 'CRASH-4 runs beside the others');
   assert.match(run.stdout, /^9 scenario runs: 30-40 candidate processes\. Nothing was started \(--dry-run\)\.$/m);
   assert.deepEqual(processesWith(marker), [], 'nothing was spawned');
   const fixed = await runCli(['--dry-run', '--no-early-stop', '--only', 'SHUTDOWN-1']);

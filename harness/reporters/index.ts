@@ -1,10 +1,12 @@
+import { htmlReporter } from './html.js';
+import { junitXml } from './junit.js';
 import { markdownReporter } from './markdown.js';
-import { startLine, type Reporter } from './reporter.js';
+import type { Reporter } from './reporter.js';
 import { specReporter } from './spec.js';
 import type { Style } from './style.js';
 import { tapReporter } from './tap.js';
 
-export const REPORTERS = ['spec', 'tap', 'json', 'markdown'] as const;
+export const REPORTERS = ['spec', 'tap', 'json', 'markdown', 'junit', 'html'] as const;
 export type ReporterName = (typeof REPORTERS)[number];
 
 export function createReporter(name: ReporterName, style: Style): Reporter {
@@ -15,14 +17,15 @@ export function createReporter(name: ReporterName, style: Style): Reporter {
       return tapReporter();
     case 'markdown':
       return markdownReporter();
+    case 'junit':
+      return { finish: junitXml };
+    case 'html':
+      return htmlReporter();
     case 'json':
-      // JSON owns stdout: the CLI writes the first line to stderr.
-      return { start: (run) => `${startLine(run)}\n`, finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
+      return { finish: (report) => `${JSON.stringify(report, null, 2)}\n` };
   }
 }
 
 export { junitXml } from './junit.js';
+export { htmlReport } from './html.js';
 export type { Reporter, RunStart } from './reporter.js';
-
-/** Whether the reporter's output owns stdout (the run's first line and progress go to stderr). */
-export const ownsStdout = (name: ReporterName): boolean => name !== 'spec';

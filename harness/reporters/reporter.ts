@@ -30,6 +30,32 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   'should-failure': 'WARN',
 };
 
+/** Every outcome's mark, beside its label: colour is never the only carrier. */
+export const OUTCOME_MARK: Record<Outcome, string> = {
+  pass: '✓',
+  fail: '✗',
+  error: '‼',
+  skip: '–',
+  'expected-failure': '✗',
+  'stale-expected-failure': '!',
+  'should-failure': '⚠',
+};
+
+/** Good, bad (counts against the run), tolerated, skipped: the page's four tones. */
+export function tone(outcome: Outcome): 'good' | 'bad' | 'tolerated' | 'skipped' {
+  switch (outcome) {
+    case 'pass':
+      return 'good';
+    case 'skip':
+      return 'skipped';
+    case 'expected-failure':
+    case 'should-failure':
+      return 'tolerated';
+    default:
+      return 'bad';
+  }
+}
+
 /**
  * Why a tolerated or counted result is what it is, in the words every reporter uses (the TAP
  * directive, the JUnit <skipped> message, the spec reporter's details).
@@ -49,11 +75,17 @@ export function outcomeReason(result: CheckResult): string {
   }
 }
 
-/** The headline measurement of a check, for one-line output. */
-export function keyMeasurement(result: CheckResult): string {
+/** The headline measurement of a check: its name and value in ms, if it has one. */
+export function keyMeasurementEntry(result: CheckResult): [string, number] | undefined {
   const m = result.measurements;
   const name = ['release.p50', 'startup.p50', 'startup', 'conflictExit.max', 'SIGKILL.toExit'].find((k) => k in m);
-  return name ? `${name} ${m[name]} ms` : '';
+  return name ? [name, m[name]!] : undefined;
+}
+
+/** The headline measurement of a check, for one-line output. */
+export function keyMeasurement(result: CheckResult): string {
+  const entry = keyMeasurementEntry(result);
+  return entry ? `${entry[0]} ${entry[1]} ms` : '';
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -128,4 +160,14 @@ export function startLine(run: RunStart): string {
   else if (run.selected.length <= run.all.length / 2) selection = `${run.selected.length} of ${run.all.length} checks: ${run.selected.join(', ')}`;
   else selection = `${run.selected.length} of ${run.all.length} checks, all but ${run.all.filter((id) => !run.selected.includes(id)).join(', ')}`;
   return `Testing ${candidate}: ${selection}, ${run.trials} trials per timed check (spec ${run.specVersion})`;
+}
+
+/**
+ * The spec the run was judged against: `specVersion`, and a `revision` where the report has one
+ * (a later report format adds it; an older one lacks it, so it is read without trusting its type).
+ */
+export function specLabel(report: Report): string {
+  const revision = (report as unknown as { revision?: unknown }).revision;
+  const shown = typeof revision === 'string' || typeof revision === 'number' ? String(revision) : undefined;
+  return shown && shown !== report.specVersion ? `${report.specVersion}, revision ${shown}` : report.specVersion;
 }

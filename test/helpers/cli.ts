@@ -19,11 +19,12 @@ export interface CliRun {
 /** Spawns the CLI in its own process group; SIGKILLs the group if it outlives `timeoutMs`. */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[]; onSpawn?: (pid: number) => void } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[]; onSpawn?: (pid: number) => void; cwd?: string } = {},
 ): Promise<CliRun> {
   const started = performance.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
     detached: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...options.env },
   });
