@@ -144,8 +144,9 @@ test('--dry-run prints the plan and starts nothing', async () => {
   assert.match(run.stdout, /^Plan: shared planning, 5 trials at most per timed check/);
   assert.match(run.stdout, /^ {2}SIGTERM stops +3-5 {2}BIND-4, SHUTDOWN-1, SHUTDOWN-4, SHUTDOWN-5$/m);
   assert.match(run.stdout, /^ {2}default port +1 {2}BIND-2 {2}\(alone\)$/m);
-  assert.match(run.stdout, /^ {2}artefacts +2 {2}CRASH-4$/m, 'CRASH-4 runs beside the others');
-  assert.match(run.stdout, /^9 scenario runs: 30-40 candidate processes\. Nothing was started \(--dry-run\)\.$/m);
+  assert.match(run.stdout, /^ {2}artefacts +2 {2}CRASH-4 {2}\(alone\)$/m);
+  assert.match(run.stdout, /^ {2}first gateway and conflicts +10-14 {2}BIND-1, BIND-3, BIND-4, CONFLICT-1, CONFLICT-2, CONFLICT-3, CONFLICT-4, ISOLATION-1$/m);
+  assert.match(run.stdout, /^8 scenario runs: 28-38 candidate processes\. Nothing was started \(--dry-run\)\.$/m);
   assert.deepEqual(processesWith(marker), [], 'nothing was spawned');
   const fixed = await runCli(['--dry-run', '--no-early-stop', '--only', 'SHUTDOWN-1']);
   assert.match(fixed.stdout, /^ {2}SIGTERM stops +5 {2}SHUTDOWN-1$/m);

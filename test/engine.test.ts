@@ -54,12 +54,11 @@ test('planning: one unit per scenario for every check that names it; --isolated 
   assert.deepEqual(plan(false), [
     'default port: BIND-2',
     'artefacts: CRASH-4',
-    'conflicts: CONFLICT-1 CONFLICT-2 CONFLICT-3 CONFLICT-4',
+    'first gateway and conflicts: BIND-1 BIND-3 BIND-4 CONFLICT-1 CONFLICT-2 CONFLICT-3 CONFLICT-4 ISOLATION-1',
     'SIGTERM stops: BIND-4 SHUTDOWN-1 SHUTDOWN-4 SHUTDOWN-5',
     'SIGINT stops: BIND-4 BIND-5 SHUTDOWN-2 SHUTDOWN-5',
     'SIGTERM stops with clients: BIND-4 SHUTDOWN-3 SHUTDOWN-6',
     'crashes: BIND-4 CRASH-1 CRASH-2 CRASH-3',
-    'serve: BIND-1 BIND-3 BIND-4 ISOLATION-1',
     'bind failures: BINDFAIL-1',
   ]);
   const isolated = plan(true);

@@ -4,7 +4,7 @@ import type { Step } from '../judge/judgement.js';
 import { TCP_STATE_NAMES, commandLine, holdersOf, listenSocketsOnPort, tcpSocketsOnPort, type ListenSocket } from '../observe/procfs.js';
 import { portHolders, portState, tcpConnect, upgradeWithin, websocketUpgrade } from '../observe/probes.js';
 import { withoutPortOption } from '../run/argv.js';
-import type { CheckContext, StartedCandidate } from '../run/context.js';
+import type { CheckContext, Profile, StartedCandidate } from '../run/context.js';
 import { WAITS } from '../run/options.js';
 import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../run/ports.js';
 import { now, sleep } from '../run/time.js';
@@ -35,50 +35,54 @@ export interface ServeObservation {
   sideBySide?: SideBySide;
 }
 
+/** The checks a first gateway on a free port serves before any conflict (BIND-1, -3, -4, ISOLATION-1). */
+export const SERVE_CHECKS = ['BIND-1', 'BIND-3', 'BIND-4', 'ISOLATION-1'] as const;
+
 /**
- * One gateway on a free port with a fresh profile, then (for ISOLATION-1) a second beside it.
- * The first is asked, in this order, what its dependents need: a TCP connect (BIND-1, BIND-4),
+ * What a started first gateway is asked, in this order, for its dependents: a TCP connect
+ * (BIND-1, BIND-4; one round trip, so that listeners opened right after the first exist too),
  * the LISTEN sockets of its processes (BIND-4), a WebSocket upgrade (BIND-3).
  */
-export const serve: Scenario<ServeObservation> = {
-  name: 'serve',
-  weight: 2,
-  async observe(ctx, needs) {
-    const observation: ServeObservation = {};
-    const profile = await ctx.profile();
-    let first: StartedCandidate | undefined;
-    observation.first = await ctx.attempt(async () => {
-      first = await ctx.start(profile);
-      const seen = startSeen(first, profile.port);
-      // One round trip, so that listeners opened right after the first one exist too.
-      if (needs.has('BIND-1') || needs.has('BIND-4')) seen.connected = await tcpConnect(profile.port, ctx.wait(WAITS.connectMs));
-      if (needs.has('BIND-4')) seen.holders = ctx.listeners(first, profile.port);
-      if (needs.has('BIND-3')) {
-        const upgrade = await upgradeWithin(profile.port, ctx.wait(WAITS.connectMs));
-        ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
-        seen.upgrade = upgradeSeen(upgrade);
-      }
-      return seen;
-    });
-    if (!needs.has('ISOLATION-1') || !first) return observation;
-    const other = await ctx.profile();
-    let second: StartedCandidate | undefined;
-    observation.second = await ctx.attempt(async () => {
-      second = await ctx.start(other, 'instance 2');
-      return { port: other.port };
-    });
-    if (!second) return observation;
-    const instances: SideBySide['instances'] = [];
-    for (const [candidate, port] of [[first, profile.port], [second, other.port]] as const) {
-      const inodes = candidate.listening.inodes;
-      const stillListening = listenSocketsOnPort(port).some((s) => inodes.includes(s.inode));
-      const upgrade = await websocketUpgrade(port, ctx.wait(WAITS.connectMs));
-      instances.push({ port, stillListening, upgrade: upgradeSeen(upgrade) });
-    }
-    observation.sideBySide = { instances };
-    return observation;
-  },
-};
+export async function serveSteps(ctx: CheckContext, first: StartedCandidate, port: number, needs: { has(id: string): boolean }): Promise<StartSeen> {
+  const seen = startSeen(first, port);
+  if (needs.has('BIND-1') || needs.has('BIND-4')) seen.connected = await tcpConnect(port, ctx.wait(WAITS.connectMs));
+  if (needs.has('BIND-4')) seen.holders = ctx.listeners(first, port);
+  if (needs.has('BIND-3')) {
+    const upgrade = await upgradeWithin(port, ctx.wait(WAITS.connectMs));
+    ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
+    seen.upgrade = upgradeSeen(upgrade);
+  }
+  return seen;
+}
+
+/**
+ * ISOLATION-1: a second gateway started with a fresh profile on another port while the first
+ * runs; then both are read (still listening, upgrade answered). Returns instance 2, still
+ * running (the caller ends it, or uses it as a started gateway on a free port).
+ */
+export async function sideBySide(
+  ctx: CheckContext,
+  first: StartedCandidate,
+  port: number,
+  observation: ServeObservation,
+): Promise<{ candidate: StartedCandidate; profile: Profile } | undefined> {
+  const other = await ctx.profile();
+  let second: StartedCandidate | undefined;
+  observation.second = await ctx.attempt(async () => {
+    second = await ctx.start(other, 'instance 2');
+    return { port: other.port };
+  });
+  if (!second) return undefined;
+  const instances: SideBySide['instances'] = [];
+  for (const [candidate, p] of [[first, port], [second, other.port]] as const) {
+    const inodes = candidate.listening.inodes;
+    const stillListening = listenSocketsOnPort(p).some((s) => inodes.includes(s.inode));
+    const upgrade = await websocketUpgrade(p, ctx.wait(WAITS.connectMs));
+    instances.push({ port: p, stillListening, upgrade: upgradeSeen(upgrade) });
+  }
+  observation.sideBySide = { instances };
+  return { candidate: second, profile: other };
+}
 
 /** The kernel keeps TIME_WAIT sockets for 60 s. */
 const TIME_WAIT_CLEAR_MS = 65_000;

@@ -104,7 +104,7 @@ async function restartSameProfile(ctx: CheckContext, profile: Profile, after: Cr
   return { step: { ok: true, listenMs: Math.round(listening.at - restartAt) }, candidate: restarted };
 }
 
-/** How deep each place is read: the profile and its own temp dir are the candidate's own. */
+/** How deep each place is read: the profile and the run's temp dir are the candidate's own. */
 const OWN_DEPTH = 6;
 const SHARED_DEPTH = 3;
 /** Shared temp places every host has: /tmp, the harness's own temp dir, and /var/tmp. */
@@ -120,23 +120,22 @@ function placesOf(pids: number[]): ScanRoot[] {
 /**
  * Two starts (stopped by SIGKILL, then SIGTERM), each between two reads of the places where lock
  * and pid artefacts land, with what the candidate held open while it ran. The places: its
- * profile and its temp dir (its own), /tmp, /var/tmp and the host's temp dir, and every place
- * its environment names (TMPDIR, HOME, state dirs), as the harness gives it and as its
+ * profile and the run's temp dir (its own), /tmp, /var/tmp and the host's temp dir, and every
+ * place its environment names (TMPDIR, HOME, state dirs), as the harness gives it and as its
  * processes have it once they run (a launcher may set its own); each is read to its own depth.
- * Places first seen in a run's processes are read before the next run too. Its candidates get a
- * TMPDIR of their own inside the run temp dir, so it runs beside the other scenarios: in the
- * places it shares with them, only what names its pids or what it held open is its own.
+ * Places first seen in a run's processes are read before the next run too. Runs alone: the run
+ * temp dir is shared by the run's other checks.
  */
 export const artefacts: Scenario<ArtefactObservation> = {
   name: 'artefacts',
   weight: 2,
+  exclusive: true,
   async observe(ctx) {
     const observation: ArtefactObservation = { runs: [] };
     let seenPlaces: ScanRoot[] = [];
-    const tmp = ctx.privateTmpDir();
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
       const profile = await ctx.profile();
-      const own = [profile.stateDir, tmp];
+      const own = [profile.stateDir, ctx.runTmpDir];
       const shared = [...new Set([...SHARED_PLACES, tmpdir()])].filter((dir) => !own.includes(dir));
       const roots = mergePlaces([
         ...own.map((path) => ({ path, depth: OWN_DEPTH })),
@@ -144,8 +143,7 @@ export const artefacts: Scenario<ArtefactObservation> = {
         ...placesInEnvironment(ctx.candidateEnv(profile)),
         ...seenPlaces,
       ]);
-      // The harness's own dirs (other scenario runs' profiles and temp dirs) are not looked into.
-      const skip = (path: string) => HARNESS_DIR.test(path) && !own.some((dir) => isInside(path, dir));
+      const skip = (path: string) => HARNESS_DIR.test(path) && !own.some((dir) => isInside(dir, path) || isInside(path, dir));
       const before = scanArtefacts(roots, skip);
       const spawnEpochMs = Date.now() - 1000; // ctime has coarse granularity on some filesystems
       const started = await ctx.attempt(async () => ({ candidate: await ctx.start(profile, `candidate (${signal})`) }));

@@ -9,31 +9,31 @@ import { judgeFailFast, judgeForeignOccupier, judgeSecondInstance, judgeTypedErr
 import { judgeArtefacts, judgeCrashSignals, judgeFreeAtKill, judgeRestartAfterKill } from '../judge/crash.js';
 import { skip } from '../judge/judgement.js';
 import { judgeCleanExit, judgeCloseFrames, judgeRelease, judgeRestartAfterStop } from '../judge/shutdown.js';
-import { defaultPort, serve, type ServeObservation } from './bind.js';
+import { defaultPort, type ServeObservation } from './bind.js';
 import type { CrashObservation } from '../judge/crash.js';
 import type { StopObservation } from '../judge/shutdown.js';
 import { bindFailures } from './bindfail.js';
 import { check, check2, type Check } from './check.js';
-import { conflicts } from './conflict.js';
+import { firstAndConflicts } from './conflict.js';
 import { artefacts, crashes } from './crash.js';
 import { stopBySigint, stopBySigterm, stopWithClients } from './shutdown.js';
 
 export const CHECKS: Check[] = [
-  check('BIND-1', serve, (o) => judgeLoopbackListener(o.first)),
+  check('BIND-1', firstAndConflicts, (o) => judgeLoopbackListener(o.first)),
   check('BIND-2', defaultPort, (o) => (o.unavailable ? skip(o.unavailable) : judgeLoopbackListener(o.start))),
-  check('BIND-3', serve, (o) => judgeUpgrade(o.first)),
+  check('BIND-3', firstAndConflicts, (o) => judgeUpgrade(o.first)),
   {
     id: 'BIND-4',
     // Listed once started, and wherever the stop and crash plans see a running gateway.
-    scenarios: [serve, stopBySigterm, stopBySigint, stopWithClients, crashes],
+    scenarios: [firstAndConflicts, stopBySigterm, stopBySigint, stopWithClients, crashes],
     judge: ([s, term, int, clients, crash]: [ServeObservation, StopObservation, StopObservation, StopObservation, CrashObservation]) =>
       judgeLoopbackOnly(s.first, laterListings([term, int, clients], crash)),
   },
   check('BIND-5', stopBySigint, (o, settings) => judgeStartupTime(o.trials.map((t) => t.start), settings)),
-  check('CONFLICT-1', conflicts, judgeForeignOccupier),
-  check('CONFLICT-2', conflicts, judgeSecondInstance),
-  check('CONFLICT-3', conflicts, judgeFailFast),
-  check('CONFLICT-4', conflicts, judgeTypedError),
+  check('CONFLICT-1', firstAndConflicts, judgeForeignOccupier),
+  check('CONFLICT-2', firstAndConflicts, judgeSecondInstance),
+  check('CONFLICT-3', firstAndConflicts, judgeFailFast),
+  check('CONFLICT-4', firstAndConflicts, judgeTypedError),
   check('BINDFAIL-1', bindFailures, judgeBindFailure),
   check('CRASH-1', crashes, judgeFreeAtKill),
   check('CRASH-2', crashes, judgeRestartAfterKill),
@@ -45,5 +45,5 @@ export const CHECKS: Check[] = [
   check('SHUTDOWN-4', stopBySigterm, judgeRestartAfterStop),
   check2('SHUTDOWN-5', [stopBySigterm, stopBySigint], judgeCleanExit),
   check('SHUTDOWN-6', stopWithClients, judgeCloseFrames),
-  check('ISOLATION-1', serve, (o) => judgeSideBySide(o.first, o.second, o.sideBySide)),
+  check('ISOLATION-1', firstAndConflicts, (o) => judgeSideBySide(o.first, o.second, o.sideBySide)),
 ];

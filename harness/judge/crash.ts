@@ -156,7 +156,7 @@ export interface ArtefactRun {
   after: [string, NamedStamp][];
   /** Artefacts its processes held open while it ran, wherever they are, and by which pid. */
   held: [string, number][];
-  /** Its own places: the profile first, then its temp dir (a TMPDIR of its own inside the run temp dir). */
+  /** Its own places: the profile first, then the run temp dir. */
   own: string[];
   pids: number[];
   /** Epoch ms, 1 s before the spawn (ctime granularity). */
@@ -184,7 +184,7 @@ export function attributeArtefacts(run: ArtefactRun): { blamed: string[]; notes:
     const kind = stamp.directory ? 'lock directory' : 'file';
     if (held.has(path)) blamed.push(`${path} (${kind} held open by pid ${held.get(path)} while it ran)`);
     else if (!changed) continue;
-    else if (run.own.some((dir) => isInside(path, dir))) blamed.push(`${path} (${kind} made in its ${isInside(path, run.own[0]!) ? 'profile' : 'temp dir'})`);
+    else if (run.own.some((dir) => isInside(path, dir))) blamed.push(`${path} (${kind} made in its ${isInside(path, run.own[0]!) ? 'profile' : "run's temp dir"})`);
     else {
       const pid = stamp.namedPid;
       if (pid !== undefined) blamed.push(`${path} (${kind} naming its pid ${pid})`);

@@ -4,7 +4,6 @@
  * common procedure (spawn, listening, serving, readiness: run/readiness.ts). Every step that the
  * candidate fails throws CheckFailed, which `attempt()` turns into data.
  */
-import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import type { Evidence, PortHolder, TimelineEvent } from '../report.js';
@@ -28,9 +27,6 @@ import { hangLimits, type HangLimits } from '../judge/hang.js';
 /** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
 /** The limits of the wait for an instance that should exit, from the run's starts so far. */
 export const hangLimitsOf = (ctx: CheckContext): HangLimits => hangLimits(ctx.starts.baseline(), ctx.options);
-
-/** A scenario run's own TMPDIR, inside the run temp dir (CRASH-4's). */
-const OWN_TMP_PREFIX = 'own-';
 
 export const RUN_TMP_PREFIX = 'glc-run-';
 /** Environment variables that name a temp dir; the harness points them at the run's temp dir. */
@@ -168,29 +164,12 @@ export class CheckContext {
   private containmentNoted = false;
 
   /** The environment a candidate on `profile` is spawned with: the harness's, the run's temp dir, then --env. */
-  private ownTmpDir: string | undefined;
-
-  /** The candidates' TMPDIR: the run temp dir, or this scenario run's own (`privateTmpDir`). */
-  get tmpDir(): string {
-    return this.ownTmpDir ?? this.runTmpDir;
-  }
-
-  /**
-   * Gives this scenario run's candidates a TMPDIR of their own, inside the run temp dir, and
-   * returns it: what they leave there is theirs alone, while the other scenario runs' candidates
-   * share the run temp dir. CRASH-4 reads it as the candidate's own place and runs beside them.
-   */
-  privateTmpDir(): string {
-    this.ownTmpDir ??= mkdtempSync(join(this.runTmpDir, OWN_TMP_PREFIX));
-    return this.ownTmpDir;
-  }
-
   candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv'> = {}): NodeJS.ProcessEnv {
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const env: NodeJS.ProcessEnv = { ...process.env };
     // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
     // theirs from the host's) and outlive one start (a build's compile cache warms up once).
-    if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.tmpDir;
+    if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.runTmpDir;
     for (const [key, value] of Object.entries(this.options.env)) {
       if (options.withoutPortEnv && value.includes('{port}')) continue;
       env[key] = fill(value, values);
