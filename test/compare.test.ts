@@ -7,30 +7,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { requirement } from '../harness/catalog.js';
-import { outcomeOf, summarize, verdictOfOutcomes } from '../harness/judge/verdict.js';
+import { summarize, verdictOfOutcomes } from '../harness/judge/verdict.js';
 import type { CheckResult, Report, Status } from '../harness/report.js';
 import { compareHtml } from '../harness/reporters/compare-html.js';
 import { compareJson, compareMarkdown, compareReports } from '../harness/reporters/compare.js';
 import { realBuildsMatrix } from '../real-builds/matrix.js';
 import { ROOT } from './helpers/cli.js';
-import { reportHeader } from './helpers/report.js';
+import { reportHeader, syntheticResult } from './helpers/report.js';
 
-function result(id: string, status: Status, measurements: Record<string, number> = {}, baseline: string[] = []): CheckResult {
-  const req = requirement(id);
-  return {
-    id,
-    level: req.level,
-    title: req.title,
-    section: req.section,
-    status,
-    outcome: outcomeOf({ id, level: req.level, status }, { strict: false, expectedFailures: new Set(baseline) }),
-    durationMs: 100,
-    message: `${id} ${status}`,
-    measurements,
-    evidence: { processes: [], portHolders: [], timeline: [], notes: [] },
-  };
-}
+const result = (id: string, status: Status, measurements: Record<string, number> = {}, baseline: string[] = []): CheckResult =>
+  syntheticResult(id, status, { strict: false, expectedFailures: new Set(baseline) }, { measurements });
 
 function report(argv: string[], checks: CheckResult[], env: Record<string, string> = {}): Report {
   const exitCode = verdictOfOutcomes(checks.map((c) => c.outcome)).exitCode;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Parser } from 'tap-parser';
 import { requirement } from '../harness/catalog.js';
-import { reportHeader } from './helpers/report.js';
-import { outcomeOf, summarize, verdictOfOutcomes, type VerdictOptions } from '../harness/judge/verdict.js';
+import { reportHeader, syntheticResult } from './helpers/report.js';
+import { summarize, verdictOfOutcomes, type VerdictOptions } from '../harness/judge/verdict.js';
 import { closestLine, lockMessage } from '../harness/judge/messages.js';
 import type { CheckResult, Interruption, Report, Status } from '../harness/report.js';
 import { junitXml } from '../harness/reporters/junit.js';
@@ -49,22 +49,12 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const hasSchema = XSD !== '' && existsSync(XSD) && spawnSync('xmllint', ['--version']).status === 0;
 const NO_SCHEMA = 'set JUNIT_XSD to the Jenkins/Surefire JUnit XSD (and install xmllint) to validate against it';
 
-function result(id: string, status: Status, options: VerdictOptions, message = `${id} ${status}`): CheckResult {
-  const req = requirement(id);
-  return {
-    id,
-    level: req.level,
-    title: req.title,
-    section: req.section,
-    requirement: req.sentence,
-    status,
-    outcome: outcomeOf({ id, level: req.level, status }, options),
-    durationMs: 1234.5,
+const result = (id: string, status: Status, options: VerdictOptions, message = `${id} ${status}`): CheckResult =>
+  syntheticResult(id, status, options, {
     message,
-    measurements: {},
+    durationMs: 1234.5,
     evidence: { processes: [], portHolders: [], timeline: [{ tMs: 0, event: 'spawn candidate', detail: 'pid 1 on port 40000' }], notes: [] },
-  };
-}
+  });
 
 /** A report as the engine builds it: outcomes per result, the verdict from the outcomes. */
 function report(entries: [string, Status, string?][], options: Partial<VerdictOptions> = {}, interrupted?: Interruption): Report {

@@ -64,7 +64,7 @@ export const firstAndConflicts: Scenario<FirstAndConflicts> = {
         const profile = reused?.profile ?? (await ctx.profile());
         let first: StartedCandidate | undefined = reused?.candidate;
         const started = await ctx.attempt(async () => {
-          first ??= await ctx.start(profile, r === 1 ? 'first gateway' : `first instance${n}`);
+          first ??= await ctx.start(profile, r === 1 ? 'candidate' : `first instance${n}`);
           return { port: profile.port, listenMs: first.listening.at - first.spawnedAt, idleUntilListenMs: first.idleUntilListen };
         });
         if (second || failFast) round.first = started;
@@ -90,7 +90,7 @@ export const firstAndConflicts: Scenario<FirstAndConflicts> = {
             if (secondOpen()) {
               const held = listenSocketsOnPort(profile.port).some((s) => first!.listening.inodes.includes(s.inode));
               const upgrade = await websocketUpgrade(profile.port, ctx.wait(WAITS.connectMs));
-              ctx.event('first gateway upgrade', upgrade.ok ? 'HTTP 101' : upgrade.error);
+              ctx.event('first instance upgrade', upgrade.ok ? 'HTTP 101' : upgrade.error);
               round.firstKept = { held, upgrade: { ok: upgrade.ok, ...(upgrade.error ? { error: upgrade.error } : {}) } };
             }
           }

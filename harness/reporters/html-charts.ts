@@ -47,9 +47,8 @@ function glyph(kind: MarkKind, x: number, y: number): Markup {
     case 'signal':
       return html`<path class="k-signal" d="M${p(x - 5)} ${y - 11}h10l-5 8z"/>`;
     case 'port-free':
-      return html`<rect class="k-port-free" x="${p(x - 4.5)}" y="${y - 4.5}" width="9" height="9"/>`;
     case 'port-held':
-      return html`<rect class="k-port-held" x="${p(x - 4.5)}" y="${y - 4.5}" width="9" height="9"/>`;
+      return html`<rect class="k-${kind}" x="${p(x - 4.5)}" y="${y - 4.5}" width="9" height="9"/>`;
     case 'exit':
       return html`<path class="k-exit" d="M${p(x - 4)} ${y - 4}l8 8m0-8l-8 8"/>`;
     case 'bind-failed':

@@ -1,4 +1,5 @@
 /** Runs the harness CLI as a user would, bounded in time, and finds processes a run left behind. */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -87,3 +88,11 @@ export function killLeftovers(marker: string): number[] {
 }
 
 export const uniqueMarker = (label: string): string => `glc-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A usage error as the harness gives one: exit 2, one line on stderr, no stack trace, nothing on stdout. */
+export function assertUsageError(run: { code: number | null; stdout: string; stderr: string }, message: RegExp): void {
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr.trimEnd(), message);
+  assert.equal(run.stderr.trim().split('\n').length, 1, `one line: ${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+}

@@ -1,5 +1,7 @@
 /** The fixed part of a synthetic report, shared by the tests that build one by hand. */
-import type { Report } from '../../harness/report.js';
+import { requirement } from '../../harness/catalog.js';
+import { outcomeOf, type VerdictOptions } from '../../harness/judge/verdict.js';
+import type { CheckResult, Report, Status } from '../../harness/report.js';
 
 export function reportHeader(options: Partial<Report['options']> = {}): Pick<Report, 'schemaVersion' | 'harness' | 'specVersion' | 'environment' | 'options'> {
   return {
@@ -22,5 +24,29 @@ export function reportHeader(options: Partial<Report['options']> = {}): Pick<Rep
       selected: [],
       ...options,
     },
+  };
+}
+
+/** A synthetic check result: the catalogue's level, title and sentence, the outcome from `verdict`. */
+export function syntheticResult(
+  id: string,
+  status: Status,
+  verdict: VerdictOptions,
+  extra: Partial<Pick<CheckResult, 'message' | 'measurements' | 'durationMs' | 'evidence'>> = {},
+): CheckResult {
+  const req = requirement(id);
+  return {
+    id,
+    level: req.level,
+    title: req.title,
+    section: req.section,
+    requirement: req.sentence,
+    status,
+    outcome: outcomeOf({ id, level: req.level, status }, verdict),
+    durationMs: 100,
+    message: `${id} ${status}`,
+    measurements: {},
+    evidence: { processes: [], portHolders: [], timeline: [], notes: [] },
+    ...extra,
   };
 }
