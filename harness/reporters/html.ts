@@ -48,7 +48,8 @@ function summarySection(report: Report): Markup {
   const o = report.options;
   const budgets = `startup ${duration(o.startupBudgetMs)}, release ${duration(o.releaseBudgetMs)}, exit ${duration(o.exitBudgetMs)}`;
   const settings = [
-    `${o.trials} trials`,
+    // Reports of earlier harnesses (no earlyStop) ran fixed counts.
+    o.earlyStop === false || o.earlyStop === undefined ? `${o.trials} trials` : `${o.trials} trials at most (early stop)`,
     `concurrency ${o.concurrency}`,
     o.isolated ? 'isolated' : 'shared planning',
     o.strict ? 'strict' : '',
