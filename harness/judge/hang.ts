@@ -55,7 +55,7 @@ export function hangSign(seen: InstanceSoFar, limits: HangLimits): HangSign | un
   return undefined;
 }
 
-/** "a hang: still running 4100 ms after spawn, after it printed its error (idle 3900 ms)". */
+/** "still running 4100 ms after spawn, after it printed its error, idle 3900 ms: a hang". */
 export function describeHang(sign: HangSign, watchedMs: number, idleMs: number): string {
   const why = sign === 'idle' ? 'idle' : 'after it printed its error, idle';
   return `still running ${Math.round(watchedMs)} ms after spawn, ${why} ${Math.round(idleMs)} ms: a hang`;
