@@ -160,8 +160,11 @@ export const artefacts: Scenario<ArtefactObservation> = {
       const places = placesOf(pids);
       candidate.signalGateway(signal);
       ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
+      // One exit budget for the stop: a gateway that ignores the signal is killed after it, once
+      // (the launcher or wrapper gets what is left of it, not a second budget).
+      const stopBy = now() + ctx.options.exitBudgetMs;
       await candidate.waitGatewayExit(ctx.options.exitBudgetMs);
-      await candidate.waitExit(ctx.options.exitBudgetMs);
+      await candidate.waitExit(Math.max(0, stopBy - now()));
       await candidate.kill();
       const after = scanArtefacts(mergePlaces([...roots, ...places]), skip);
       // Held open anywhere (/var/tmp, $XDG_RUNTIME_DIR, ~/.cache): checked by path, read or not.
