@@ -35,6 +35,9 @@ export interface ServeObservation {
   sideBySide?: SideBySide;
 }
 
+/** Listening hosts a connection to 127.0.0.1 reaches ([::] unless the socket is IPv6-only; v4-mapped forms). */
+const ACCEPTS_IPV4_LOOPBACK = new Set(['127.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1', '::ffff:0.0.0.0']);
+
 /** The checks a first gateway on a free port serves before any conflict (BIND-1, -3, -4, ISOLATION-1). */
 export const SERVE_CHECKS = ['BIND-1', 'BIND-3', 'BIND-4', 'ISOLATION-1'] as const;
 
@@ -48,7 +51,10 @@ export async function serveSteps(ctx: CheckContext, first: StartedCandidate, por
   if (needs.has('BIND-1') || needs.has('BIND-4')) seen.connected = await tcpConnect(port, ctx.wait(WAITS.connectMs));
   if (needs.has('BIND-4')) seen.holders = ctx.listeners(first, port);
   if (needs.has('BIND-3')) {
-    const upgrade = await upgradeWithin(port, ctx.wait(WAITS.connectMs));
+    // The retry is for a gateway that attaches its WebSocket server after it binds. Once no
+    // socket on P takes a connection to 127.0.0.1 (a gateway on [::1] only), none will answer.
+    const unreachable = () => !listenSocketsOnPort(port).some((s) => ACCEPTS_IPV4_LOOPBACK.has(s.host));
+    const upgrade = await upgradeWithin(port, ctx.wait(WAITS.connectMs), { giveUp: unreachable });
     ctx.event('upgrade answered', upgrade.status ? `HTTP ${upgrade.status}` : upgrade.error);
     seen.upgrade = upgradeSeen(upgrade);
   }
