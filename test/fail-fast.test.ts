@@ -32,6 +32,20 @@ describe('CONFLICT-3: fail fast, judged per conflict path on medians', () => {
     assert.match(verdict.problems.join('; '), /waited 9400 ms/);
   });
 
+  test('a retry loop seen once decides the path: one round, and beside prompt rounds', () => {
+    const retry = prompt({ spawnToExitMs: 4220 + 9500 + 300, failedBinds: 20, failedBindSpanMs: 9500, idleMs: 350 + 9400 });
+    const one = judgePath('isolated profile', [retry], baseline, limits, 3);
+    assert.equal(one.decision, 'fail', 'the loop is seen, not measured: no second round');
+    assert.match(one.problems.join('; '), /isolated profile: a retry loop: 20 binds of port P failed over 9\.5 s, exit 9800 ms after the first, over the budget of 1000 ms/);
+    assert.equal(judgePath('isolated profile', [prompt(), prompt(), retry], baseline, limits, 3).decision, 'fail', 'the medians pass, the loop does not');
+  });
+
+  test('failing binds within the budget are no loop: two binds 300 ms apart, exit at once, pass', () => {
+    const twice = prompt({ spawnToExitMs: 4220 + 400, failedBinds: 2, failedBindSpanMs: 300 });
+    assert.equal(judgePath('isolated profile', [twice, twice], baseline, limits, 3).decision, 'pass');
+    assert.equal(judgePath('isolated profile', [twice], baseline, limits, 3).decision, undefined);
+  });
+
   test('a lock wait before any bind fails on waiting, though spawn-to-exit is within 1.5 x a slow startup', () => {
     // clawdbot, same profile, loaded host: startups of 9 s, a 5 s polled lock, exit at 8 s, no bind.
     const loaded: StartBaseline = { startupMs: [8000, 9000, 11000], idleMs: [400, 500, 450] };

@@ -124,6 +124,15 @@ export function judgePath(label: string, timings: ConflictTiming[], baseline: St
     }
   }
 
-  const decision: Decision = decisions.includes('fail') ? 'fail' : decisions.every((d) => d === 'pass') ? 'pass' : undefined;
+  let decision: Decision = decisions.includes('fail') ? 'fail' : decisions.every((d) => d === 'pass') ? 'pass' : undefined;
+  // A retry loop seen directly decides the path in any round: binds of P that go on failing for
+  // longer than the budget are the behaviour the requirement forbids, and load does not make a
+  // gateway bind twice (the medians are for times that load can stretch).
+  const looped = timings.find((t) => (t.failedBinds ?? 0) > 1 && (t.failedBindSpanMs ?? 0) > limits.budgetMs);
+  if (looped && decision !== 'fail') {
+    decision = 'fail';
+    const bindToExit = looped.spawnToExitMs - (looped.firstFailedBindMs ?? 0);
+    problems.push(`${label}: a retry loop: ${looped.failedBinds} binds of port P failed over ${(looped.failedBindSpanMs! / 1000).toFixed(1)} s, exit ${ms(bindToExit)} after the first, over the budget of ${ms(limits.budgetMs)}`);
+  }
   return { decision, problems, measurements };
 }
