@@ -13,6 +13,9 @@ import type { CheckResult, Evidence, Interruption, Report, RunPlan, TimelineEven
 import { CheckContext, CheckFailed, RUN_TMP_PREFIX, SurvivedCleanup } from './run/context.js';
 import { reaperWatch } from './run/reaper.js';
 import { bindTracer } from './observe/bind-trace.js';
+import { useSockDiag } from './observe/procfs.js';
+import { startSockDiag } from './observe/sock-diag.js';
+import { buildNative } from './run/native.js';
 import { seccompInjector } from './inject/bind-errno.js';
 import type { ResolvedOptions } from './run/options.js';
 import { PortPool } from './run/ports.js';
@@ -413,6 +416,18 @@ async function warmUp(options: ResolvedOptions, scope: RunScope, hooks: EngineHo
   }
 }
 
+let sockDiagStarted: Promise<void> | undefined;
+
+/**
+ * Socket queries through the sock_diag helper, started once per harness process (compiled once
+ * per version); /proc/net/tcp where it cannot be built or started.
+ */
+function socketQueries(): Promise<void> {
+  return (sockDiagStarted ??= buildNative('sockdiag')
+    .then(startSockDiag)
+    .then(useSockDiag, () => useSockDiag(undefined)));
+}
+
 export async function runChecks(checks: Check[], options: ResolvedOptions, hooks: EngineHooks = {}): Promise<Report> {
   const startedAt = new Date();
   const t0 = now();
@@ -422,6 +437,7 @@ export async function runChecks(checks: Check[], options: ResolvedOptions, hooks
   // The host probes (strace, the seccomp injector) run once per process: start them now, beside
   // the first unit, rather than in the middle of the conflict rounds.
   if (checks.some((c) => c.id.startsWith('CONFLICT-'))) void bindTracer();
+  await socketQueries();
   if (checks.some((c) => c.id === 'BINDFAIL-1')) void seccompInjector().catch(() => undefined);
   let results: CheckResult[];
   const partial = (running: string[], done: CheckResult[]): Interrupted => {

@@ -1,5 +1,6 @@
 /** Reads of /proc: LISTEN sockets, socket owners, process identity and trees. Linux only. */
 import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
+import type { SockDiag } from './sock-diag.js';
 
 export const TCP_LISTEN = '0A';
 /** The kernel's TCP states as /proc/net/tcp writes them (hex), by name. */
@@ -129,9 +130,23 @@ function parseTable(text: string, family: 4 | 6): ListenSocket[] {
   return sockets;
 }
 
+/** The sock_diag helper, once the run has started it (sock-diag.ts); undefined: /proc is read. */
+let sockDiag: SockDiag | undefined;
+
+/** Asks `helper` from now on for the sockets on a port, /proc where it fails (undefined: /proc). */
+export function useSockDiag(helper: SockDiag | undefined): void {
+  sockDiag = helper;
+}
+
+function askSockDiag(mode: 'listen' | 'all', ports: number[]): ListenSocket[] | undefined {
+  const lines = sockDiag?.query(mode, ports);
+  if (!lines) return undefined;
+  return lines.map(({ family, state, inode, host, port }) => ({ inode, host, port, family, state, address: family === 4 ? `${host}:${port}` : `[${host}]:${port}` }));
+}
+
 /** Every TCP socket whose local port is one of `ports`, in any state (TIME_WAIT ones have inode 0). */
 export function tcpSocketsOnPorts(ports: number[]): ListenSocket[] {
-  return tcpTables((path) => readText(path) ?? '').filter((s) => ports.includes(s.port));
+  return askSockDiag('all', ports) ?? tcpTables((path) => readText(path) ?? '').filter((s) => ports.includes(s.port));
 }
 
 function tcpTables(read: (path: string) => string): ListenSocket[] {
@@ -141,7 +156,7 @@ function tcpTables(read: (path: string) => string): ListenSocket[] {
 export const tcpSocketsOnPort = (port: number): ListenSocket[] => tcpSocketsOnPorts([port]);
 
 export function listenSocketsOnPort(port: number): ListenSocket[] {
-  return tcpTables(readListenPart).filter((s) => s.port === port && s.state === TCP_LISTEN);
+  return askSockDiag('listen', [port]) ?? tcpTables(readListenPart).filter((s) => s.port === port && s.state === TCP_LISTEN);
 }
 
 
