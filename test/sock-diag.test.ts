@@ -12,18 +12,22 @@ import { buildNative } from '../harness/run/native.js';
 import { PortPool, type PortBlock } from '../harness/run/ports.js';
 
 let helper: SockDiag;
+/** Four ports of our own (a block), for each test. */
 let block: PortBlock;
+let spare: PortBlock;
+let third: PortBlock;
 
 before(async () => {
   const started = await startSockDiag(await buildNative('sockdiag'));
   assert.ok(started, 'the helper starts');
   helper = started;
-  block = await new PortPool().reserve();
+  const pool = new PortPool();
+  [block, spare, third] = [await pool.reserve(), await pool.reserve(), await pool.reserve()];
 });
 
 after(() => {
   useSockDiag(undefined);
-  block.release();
+  for (const b of [block, spare, third]) b.release();
 });
 
 function listen(port: number, host: string): Promise<Server> {
@@ -60,7 +64,7 @@ test('LISTEN sockets on 127.0.0.1, [::1], [::] and ::ffff:127.0.0.1: the helper 
 });
 
 test('every state on a port (LISTEN, ESTABLISHED, then TIME_WAIT once the server closed first): the helper and /proc agree', async () => {
-  const port = block.port + 5;
+  const port = spare.port;
   const server = await listen(port, '127.0.0.1');
   const client: Socket = createConnection({ host: '127.0.0.1', port });
   await new Promise((resolve) => client.once('connect', resolve));
@@ -77,7 +81,7 @@ test('every state on a port (LISTEN, ESTABLISHED, then TIME_WAIT once the server
 });
 
 test('once the helper is gone, queries fall back to /proc', async () => {
-  const port = block.port + 6;
+  const port = third.port;
   const server = await listen(port, '127.0.0.1');
   try {
     process.kill(helper.pid, 'SIGKILL');

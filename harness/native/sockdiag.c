@@ -97,7 +97,8 @@ static int parse(int argc, char **argv, unsigned *states, unsigned *ports, int *
   if (argc < 2 || (strcmp(argv[0], "listen") != 0 && strcmp(argv[0], "all") != 0)) return -1;
   *states = strcmp(argv[0], "listen") == 0 ? 1u << TCP_LISTEN_STATE : 0xFFFFFFFFu;
   *count = 0;
-  for (int i = 1; i < argc && *count < MAX_PORTS; i++) {
+  if (argc - 1 > MAX_PORTS) return -1;
+  for (int i = 1; i < argc; i++) {
     char *end;
     unsigned long port = strtoul(argv[i], &end, 10);
     if (*end != '\0' || port == 0 || port > 65535) return -1;
@@ -120,27 +121,22 @@ static int serve(const char *dir, pid_t parent) {
   int answers_fd = open(answers_path, O_RDWR | O_CLOEXEC);
   if (requests_fd < 0 || answers_fd < 0) return 1;
   FILE *requests = fdopen(requests_fd, "r");
-  if (!requests) return 1;
+  FILE *answers = fdopen(answers_fd, "w");
+  if (!requests || !answers) return 1;
   printf("ready\n");
   fflush(stdout);
-  static char line[1024], answer[1 << 20];
+  /* A request is at most "listen" and 64 ports: one line of under 400 characters. */
+  static char line[1024];
   while (fgets(line, sizeof line, requests)) {
-    char *words[MAX_PORTS + 1];
+    char *words[MAX_PORTS + 2];
     int argc = 0;
-    for (char *word = strtok(line, " \n"); word && argc < MAX_PORTS + 1; word = strtok(NULL, " \n")) words[argc++] = word;
+    for (char *word = strtok(line, " \n"); word && argc < MAX_PORTS + 2; word = strtok(NULL, " \n")) words[argc++] = word;
     unsigned states, ports[MAX_PORTS];
     int count;
-    FILE *out = fmemopen(answer, sizeof answer, "w");
-    if (!out) return 1;
-    int ok = parse(argc, words, &states, ports, &count) == 0 && query(out, states, ports, count) == 0;
-    fputs(ok ? ".\n" : "!\n", out);
-    long length = ftell(out);
-    fclose(out);
-    for (long written = 0; written < length;) {
-      ssize_t n = write(answers_fd, answer + written, (size_t)(length - written));
-      if (n < 0 && errno != EINTR) return 1;
-      if (n > 0) written += n;
-    }
+    /* Lines go out as they are found; the terminator says whether they are the whole answer. */
+    int ok = parse(argc, words, &states, ports, &count) == 0 && query(answers, states, ports, count) == 0;
+    fputs(ok ? ".\n" : "!\n", answers);
+    if (fflush(answers) != 0) return 1;
   }
   return 0;
 }

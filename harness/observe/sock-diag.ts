@@ -30,6 +30,8 @@ export interface SockDiag {
 }
 
 const READY_TIMEOUT_MS = 5000;
+/** The helper's MAX_PORTS. */
+const MAX_PORTS = 64;
 const ANSWER_END = '\n.\n';
 
 /** Starts the helper at `binary`; undefined when it does not come up (the caller uses /proc). */
@@ -76,7 +78,8 @@ export async function startSockDiag(binary: string): Promise<SockDiag | undefine
   return {
     pid: child.pid!,
     query(mode, ports) {
-      if (failed) return undefined;
+      // The helper takes up to 64 ports a request (one short line); more are /proc's.
+      if (failed || ports.length > MAX_PORTS) return undefined;
       try {
         writeSync(requests!, `${mode} ${ports.join(' ')}\n`);
         let text = '';
@@ -96,6 +99,8 @@ export async function startSockDiag(binary: string): Promise<SockDiag | undefine
       } catch {
         failed = true;
         killHelper();
+        closeSync(requests!);
+        closeSync(answers!);
         return undefined;
       }
     },
