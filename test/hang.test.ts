@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hangLimits, hangSign } from '../harness/judge/hang.js';
+import { hangLimits, hangSign, printedLockError } from '../harness/judge/hang.js';
 import type { JudgeSettings } from '../harness/judge/judgement.js';
 import { judgeBindFailure } from '../harness/judge/bindfail.js';
 import { specSays } from './helpers/spec.js';
@@ -23,7 +23,7 @@ test(specSays("3 × (1.5 × the median spawn-to-LISTEN of the run's starts so fa
 
 test(specSays('once it has printed the LOCK or BIND-FAILURE message for P, or has been idle (common procedure, item 4) longer than a normal start idles before LISTEN'), () => {
   const limits = hangLimits({ startupMs: [200], idleMs: [100] }, SETTINGS);
-  const seen = (elapsedMs: number, idleMs: number, output = '') => hangSign({ elapsedMs, idleMs, output, port: P }, limits);
+  const seen = (elapsedMs: number, idleMs: number, output = '') => hangSign({ elapsedMs, idleMs, printedError: () => printedLockError(output, P) }, limits);
   assert.equal(seen(3800, 3700, LOCK), undefined, "within the patience (3900 ms): not yet");
   assert.equal(seen(4000, 3300, LOCK), 'printed its error');
   assert.equal(seen(4000, 50, `failed to bind gateway socket on ws://127.0.0.1:${P}: EACCES`), 'printed its error', 'busy after its bind-failure message: still a hang');
@@ -32,6 +32,8 @@ test(specSays('once it has printed the LOCK or BIND-FAILURE message for P, or ha
   assert.equal(seen(4000, 1101), 'idle');
   assert.equal(seen(60_000, 500, 'loading plugins...'), undefined, 'A busy, silent instance (running, or waiting for a CPU) gets the whole ceiling');
   assert.equal(seen(4000, 3300, `another gateway instance is already listening on ws://127.0.0.1:${P + 1}`), 'idle', 'another port\'s message is not its error');
+  const unread = () => assert.fail('the output is scanned before the patience is over');
+  assert.equal(hangSign({ elapsedMs: 3800, idleMs: 3700, printedError: unread }, limits), undefined, 'within the patience the output is not read');
 });
 
 test('BINDFAIL-1 names a hang as one', () => {

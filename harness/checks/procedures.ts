@@ -6,7 +6,7 @@ import { describeBindAttempts } from '../observe/bind-trace.js';
 import type { ConflictInstance, ConflictPath } from '../judge/conflict.js';
 import type { CandidateProcess, ExitInfo, Listening } from '../run/candidate.js';
 import { describeExit, exitSeen, hangLimitsOf, type CheckContext, type Profile } from '../run/context.js';
-import { describeHang, hangSign, type HangSign } from '../judge/hang.js';
+import { describeHang, hangSign, printedLockError, type HangSign } from '../judge/hang.js';
 import { now, sleep } from '../run/time.js';
 
 const FREE_POLL_MS = 1;
@@ -88,8 +88,15 @@ export async function watchShouldExit(ctx: CheckContext, candidate: CandidatePro
   const run = hangLimitsOf(ctx);
   const limits = { ...run, patienceMs: Math.max(run.patienceMs, patienceFloorMs) };
   let hang: HangSign | undefined;
+  // The output is scanned again only when more has come since the last census.
+  let scanned = { chars: -1, printed: false };
+  const printedError = () => {
+    const chars = candidate.stdout.totalChars + candidate.stderr.totalChars;
+    if (chars !== scanned.chars) scanned = { chars, printed: printedLockError(candidate.output(), port) };
+    return scanned.printed;
+  };
   const giveUp = () => {
-    hang = hangSign({ elapsedMs: now() - candidate.spawnedAt, idleMs: candidate.idle.idleMs, output: candidate.output(), port }, limits);
+    hang = hangSign({ elapsedMs: now() - candidate.spawnedAt, idleMs: candidate.idle.idleMs, printedError }, limits);
     return hang !== undefined;
   };
   const listening = await candidate.waitListening(port, watchMs, undefined, giveUp);

@@ -25,8 +25,11 @@ export interface HangLimits {
 export interface InstanceSoFar {
   elapsedMs: number;
   idleMs: number;
-  output: string;
-  port: number;
+  /**
+   * Whether its output so far holds its lock error (printedLockError), asked only once the
+   * patience is over: the output is up to 160 KB to join and scan, at every census.
+   */
+  printedError: () => boolean;
 }
 
 export type HangSign = 'printed its error' | 'idle';
@@ -50,13 +53,22 @@ export const printedLockError = (output: string, port: number): boolean => findL
  */
 export function hangSign(seen: InstanceSoFar, limits: HangLimits): HangSign | undefined {
   if (seen.elapsedMs < limits.patienceMs) return undefined;
-  if (printedLockError(seen.output, seen.port)) return 'printed its error';
+  if (seen.printedError()) return 'printed its error';
   if (seen.idleMs - limits.baselineIdleMs > limits.idleBudgetMs) return 'idle';
   return undefined;
 }
 
-/** "still running 4100 ms after spawn, after it printed its error, idle 3900 ms: a hang". */
-export function describeHang(sign: HangSign, watchedMs: number, idleMs: number): string {
-  const why = sign === 'idle' ? 'idle' : 'after it printed its error, idle';
-  return `still running ${Math.round(watchedMs)} ms after spawn, ${why} ${Math.round(idleMs)} ms: a hang`;
+/**
+ * "still running 4100 ms after spawn, after it printed its error, idle 3900 ms: a hang"; without
+ * an idle time, "still running 4100 ms after spawn, after it printed its error: a hang".
+ */
+export function describeHang(sign: HangSign, watchedMs: number, idleMs?: number): string {
+  const idle = idleMs === undefined ? '' : ` ${Math.round(idleMs)} ms`;
+  const why = sign === 'idle' ? `idle${idle}` : `after it printed its error${idle ? `, idle${idle}` : ''}`;
+  return `still running ${Math.round(watchedMs)} ms after spawn, ${why}: a hang`;
+}
+
+/** An instance that never exited: as a hang where it was judged one, else how long it was watched. */
+export function describeStillRunning(watchedMs: number, sign?: HangSign, idleMs?: number): string {
+  return sign ? describeHang(sign, watchedMs, idleMs) : `still running after ${Math.round(watchedMs)} ms`;
 }
