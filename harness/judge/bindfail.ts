@@ -1,6 +1,6 @@
 /** BINDFAIL criterion: a pure function over instances whose bind of P was made to fail. */
 import { describeExitSeen, fail, pass, skip, undecided, type ExitSeen, type Judgement, type JudgeSettings } from './judgement.js';
-import type { HangSign } from './hang.js';
+import { describeStillRunning, type HangSign } from './hang.js';
 import { BIND_FAILURE_TEMPLATE, bindFailurePrefix, closestLine, findBindFailure, findLockMessage } from './messages.js';
 
 /** Errnos injected into bind() of P, in order. */
@@ -35,8 +35,7 @@ export function judgeBindFailure(observation: BindFailObservation, settings: Jud
   for (const c of observation.cases) {
     const { errno, port, exit, output } = c;
     if (!exit) {
-      const watched = Math.round(c.watchedMs ?? settings.startupCeilingMs);
-      problems.push(`with ${errno}: ${c.hang ? `still running ${watched} ms after spawn, ${c.hang === 'idle' ? 'idle' : 'after it printed its error'}: a hang` : `still running after ${watched} ms`}`);
+      problems.push(`with ${errno}: ${describeStillRunning(c.watchedMs ?? settings.startupCeilingMs, c.hang)}`);
     }
     else if (exit.code === 0 && !exit.signal) problems.push(`with ${errno}: exit code 0`);
     if (findLockMessage(output, port).found) problems.push(`with ${errno}: claims another instance is listening`);

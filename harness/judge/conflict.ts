@@ -3,7 +3,7 @@ import { describeBindAttempts, type BindAttempt } from './binds.js';
 import { failFastBudgetMs, judgePath, type ConflictTiming, type StartBaseline } from './fail-fast.js';
 import { fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { closestLine, findLockMessage, findTypedLine, LOCK_MESSAGE_TEMPLATE, lockMessage } from './messages.js';
-import { describeHang, type HangSign } from './hang.js';
+import { describeStillRunning, type HangSign } from './hang.js';
 import { summarize } from './stats.js';
 
 /** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
@@ -17,7 +17,7 @@ export const OCCUPIERS = [
   { host: '::', label: 'a dual-stack listener on [::]' },
 ] as const;
 
-export { FAIL_FAST_BUDGET_MS, failFastBudgetMs, failFastPatienceMs } from './fail-fast.js';
+export { failFastPatienceMs } from './fail-fast.js';
 
 /** What was seen of one instance started on a taken port, until it exited or was ended. */
 export interface ConflictInstance {
@@ -70,8 +70,7 @@ export function lockFailureProblems(instance: ConflictInstance, patienceMs: numb
   if (instance.listenedOn) return [`${role} listened on ${instance.listenedOn} instead of failing`];
   if (!exit) {
     const seen = instance.binds ? `; ${describeBindAttempts(instance.binds, instance.port)}` : '';
-    const watched = Math.round(instance.watchedMs ?? patienceMs);
-    const state = instance.hang ? describeHang(instance.hang, watched, instance.timing.idleMs) : `still running after ${watched} ms`;
+    const state = describeStillRunning(instance.watchedMs ?? patienceMs, instance.hang, instance.timing.idleMs);
     return [`${role} was ${state}${seen}${outputHint(instance.output)}`];
   }
   const problems: string[] = [];
