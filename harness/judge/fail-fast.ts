@@ -62,6 +62,9 @@ export interface PathVerdict {
   measurements: Record<string, number>;
 }
 
+/** "21 binds of port P failed over 10.0 s". */
+const retriesText = (t: ConflictTiming): string => `${t.failedBinds} binds of port P failed over ${((t.failedBindSpanMs ?? 0) / 1000).toFixed(1)} s`;
+
 const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)} ms` : 'never');
 
 /** A measure over `rounds` samples: decided once more than half of all rounds are on one side. */
@@ -99,7 +102,7 @@ export function judgePath(label: string, timings: ConflictTiming[], baseline: St
     decisions.push(decision);
     if (decision === 'fail') {
       const worst = bound[bindToExit.indexOf(Math.max(...bindToExit))]!;
-      const retries = worst.failedBinds && worst.failedBinds > 1 ? `${worst.failedBinds} binds of port P failed over ${(worst.failedBindSpanMs! / 1000).toFixed(1)} s, ` : '';
+      const retries = worst.failedBinds && worst.failedBinds > 1 ? `${retriesText(worst)}, ` : '';
       problems.push(`${label}: ${retries}exit ${ms(median(bindToExit))} (median) after the first failing bind, over the budget of ${ms(limits.budgetMs)}`);
     }
   }
@@ -132,7 +135,8 @@ export function judgePath(label: string, timings: ConflictTiming[], baseline: St
   if (looped && decision !== 'fail') {
     decision = 'fail';
     const bindToExit = looped.spawnToExitMs - (looped.firstFailedBindMs ?? 0);
-    problems.push(`${label}: a retry loop: ${looped.failedBinds} binds of port P failed over ${(looped.failedBindSpanMs! / 1000).toFixed(1)} s, exit ${ms(bindToExit)} after the first, over the budget of ${ms(limits.budgetMs)}`);
+    const exit = Number.isFinite(bindToExit) ? `exit ${ms(bindToExit)} after the first` : 'no exit';
+    problems.push(`${label}: a retry loop: ${retriesText(looped)}, ${exit}, over the budget of ${ms(limits.budgetMs)}`);
   }
   return { decision, problems, measurements };
 }
