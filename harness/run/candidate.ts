@@ -221,6 +221,8 @@ export class CandidateProcess {
       // (leaving takes a write to another cgroup), so no scan of every process on the host, which
       // costs more the busier the host is (a census runs every 100 ms per waiting candidate).
       for (const pid of cgroupMembers(this.cgroup)) {
+        // A member already known keeps its start time: no second read of its stat.
+        if (this.known.has(pid)) continue;
         const start = readProcess(pid)?.startTime;
         if (start !== undefined) members.push([pid, start]);
       }
