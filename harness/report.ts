@@ -87,7 +87,6 @@ export interface CheckResult {
   evidence: Evidence;
 }
 
-/** The settings a run used, as reported. */
 /** What a run will do, before it does it (`--dry-run`, the progress ETA): its scenario runs in order. */
 export interface RunPlan {
   /** Whether an unjudged warm-up start comes first (one spawn), or the first scenario run warms up. */
@@ -106,6 +105,7 @@ export interface PlannedUnit {
   spawns: { least: number; most: number };
 }
 
+/** The settings a run used, as reported. */
 export interface RunSettings {
   trials: number;
   /**

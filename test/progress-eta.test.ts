@@ -28,7 +28,7 @@ describe('the estimate', () => {
     let t = 0;
     const out = stream();
     const progress = new Progress(out.sink, 60_000, () => t);
-    const plan: PlannedRuns = { units: [{ scenario: 'serve', checks: ['BIND-1', 'BIND-3'], starts: 2 }, { scenario: 'stops', checks: ['SHUTDOWN-1'], spawns: { least: 3, most: 5 } }] };
+    const plan: PlannedRuns = { units: [{ scenario: 'serve', checks: ['BIND-1', 'BIND-3'], alone: false, spawns: { least: 2, most: 2 } }, { scenario: 'stops', checks: ['SHUTDOWN-1'], alone: false, spawns: { least: 3, most: 5 } }] };
     progress.plan(plan, 2);
     progress.start('BIND-1');
     progress.start('BIND-3');
@@ -62,5 +62,5 @@ test('the engine tells its plan once, before the first scenario run, with every 
   assert.equal(plans.length, 1);
   assert.equal(startedBeforePlan, false);
   assert.deepEqual(plans[0]!.units.flatMap((u) => u.checks).sort(), ['BIND-1', 'BIND-3', 'SHUTDOWN-1']);
-  assert.ok(plans[0]!.units.every((u) => typeof u.scenario === 'string' && (u.spawns?.least ?? 0) >= 1), JSON.stringify(plans[0]));
+  assert.ok(plans[0]!.units.every((u) => typeof u.scenario === 'string' && u.spawns.least >= 1), JSON.stringify(plans[0]));
 });

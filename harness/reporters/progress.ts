@@ -5,15 +5,10 @@
  * CLI decides where (never on a stdout that a TAP or JSON reader owns).
  */
 import { median } from '../judge/stats.js';
-import type { TimelineEvent } from '../report.js';
+import type { RunPlan, TimelineEvent } from '../report.js';
 
-/**
- * The planned scenario runs as the engine's onPlan hook tells them: each with about how many
- * starts it makes (`starts`), or the range of processes it spawns (`spawns`).
- */
-export interface PlannedRuns {
-  units: { scenario: string; checks: string[]; starts?: number; spawns?: { least: number; most: number } }[];
-}
+/** The planned scenario runs as the engine's onPlan hook tells them, each with the range of processes it spawns. */
+export type PlannedRuns = Pick<RunPlan, 'units'>;
 
 /**
  * Wall time per start, in the candidate's own spawn-to-ready, at one scenario run at a time: a
@@ -82,7 +77,7 @@ export class Progress {
 
   /** The run's plan: how many starts are to come, and how many scenario runs go at once. */
   plan(plan: PlannedRuns, concurrency: number): void {
-    this.plannedStarts = plan.units.reduce((n, u) => n + (u.starts ?? (u.spawns ? (u.spawns.least + u.spawns.most) / 2 : 0)), 0);
+    this.plannedStarts = plan.units.reduce((n, u) => n + (u.spawns.least + u.spawns.most) / 2, 0);
     this.concurrency = concurrency;
   }
 

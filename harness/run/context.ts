@@ -24,10 +24,10 @@ import { StartHistory } from './starts.js';
 import { now } from './time.js';
 import { hangLimits, type HangLimits } from '../judge/hang.js';
 
-/** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
 /** The limits of the wait for an instance that should exit, from the run's starts so far. */
 export const hangLimitsOf = (ctx: CheckContext): HangLimits => hangLimits(ctx.starts.baseline(), ctx.options);
 
+/** Each run's temp dir, the candidates' TMPDIR, is named so, in the temp dir. */
 export const RUN_TMP_PREFIX = 'glc-run-';
 /** Environment variables that name a temp dir; the harness points them at the run's temp dir. */
 const TEMP_VARIABLES = ['TMPDIR', 'TMP', 'TEMP'];
