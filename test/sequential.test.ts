@@ -33,16 +33,22 @@ test(specSays('after a majority of --trials trials, and at least 3 (all of them 
 });
 
 test(specSays('The median of N samples of which a majority is within the budget is within the budget'), () => {
-  // Every series the rule ends, continued with the worst samples there are, keeps its median in budget.
-  for (const trials of [3, 4, 5, 6, 7, 10]) {
+  // Every series the rule ends, continued with the worst samples there are, keeps its median in
+  // budget: every vector of values below, at and above half the budget and far beyond it.
+  const values = [0, 499, 500, 501, 1000, 1e9];
+  const vectors = (length: number): number[][] => (length === 0 ? [[]] : vectors(length - 1).flatMap((v) => values.map((x) => [...v, x])));
+  let ended = 0;
+  for (const trials of [3, 4, 5, 6, 7]) {
     const settings = { ...SETTINGS, trials };
-    for (const first of [0, 250, 499, 500]) {
-      const samples = Array.from({ length: clearPassTrials(trials) }, (_, i) => first + i * 0);
+    for (const samples of vectors(clearPassTrials(trials))) {
       if (!clearlyWithin(samples, 1000, settings)) continue;
+      ended++;
+      assert.ok(samples.every((x) => x <= 500), `${samples.join(', ')} ended although a sample is past half the budget`);
       const worst = [...samples, ...Array.from({ length: trials - samples.length }, () => 1e9)];
       assert.ok(median(worst) <= 1000, `${trials} trials from ${samples.join(', ')}: median ${median(worst)}`);
     }
   }
+  assert.ok(ended > 0, 'some series end early');
 });
 
 test('SHUTDOWN-1 to 3 end after three clear trials of five; a trial near the budget keeps the series', () => {
