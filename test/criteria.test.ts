@@ -235,6 +235,8 @@ test(quote('CRASH-1', 'Pass when, at that moment, no process holds any recorded 
   assert.equal(respawned.status, 'pass', 'a LISTEN socket with a new inode, held by a process started after the kill, is not a stale hold');
   const lingering = judgeFreeAtKill({ phases: [kill({ atExit: { exitMs: 3, staleHolders: [], staleSocket: false, bindable: false, connections: 10 } })] }, SETTINGS);
   assert.equal(lingering.status, 'pass', "the clients' lingering connections block a bind without SO_REUSEADDR: CRASH-2 judges that");
+  const timed = judgeFreeAtKill({ phases: [kill({ atExit: { exitMs: 115.80960799998138, staleHolders: [], staleSocket: false, bindable: true, connections: 0 } })] }, SETTINGS);
+  assert.equal(timed.status === 'pass' ? timed.message : '', 'port free when the exit was observed (115.8 ms after SIGKILL)');
   const bound = judgeFreeAtKill({ phases: [kill({ atExit: { exitMs: 3, staleHolders: [], staleSocket: false, bindable: false, connections: 0 } })] }, SETTINGS);
   assert.match(bound.status === 'fail' ? bound.message : '', /still failed though no LISTEN socket remained/);
 });

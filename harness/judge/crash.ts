@@ -73,7 +73,8 @@ export function judgeFreeAtKill(observation: CrashObservation, settings: JudgeSe
   const measurements = kill.atExit.exitMs !== undefined ? { 'SIGKILL.toExit': kill.atExit.exitMs } : undefined;
   if (problems.length > 0) return fail(problems.join('; '), {}, measurements);
   const note = kill.atExit.newListeners ? `; a new listener appeared (${kill.atExit.newListeners}), not a stale hold` : '';
-  return pass(`port free when the exit was observed (${measurements?.['SIGKILL.toExit']} ms after SIGKILL)${note}`, measurements);
+  const after = kill.atExit.exitMs !== undefined ? ` (${kill.atExit.exitMs.toFixed(1)} ms after SIGKILL)` : '';
+  return pass(`port free when the exit was observed${after}${note}`, measurements);
 }
 
 /** CRASH-2: "Pass when the new instance listens within the startup ceiling." */

@@ -136,7 +136,7 @@ export function judgePath(label: string, timings: ConflictTiming[], baseline: St
     decision = 'fail';
     const bindToExit = looped.spawnToExitMs - (looped.firstFailedBindMs ?? 0);
     const exit = Number.isFinite(bindToExit) ? `exit ${ms(bindToExit)} after the first` : 'no exit';
-    problems.push(`${label}: a retry loop: ${retriesText(looped)}, ${exit}, over the budget of ${ms(limits.budgetMs)}`);
+    problems.push(`${label}: a retry loop, ${retriesText(looped)}, ${exit} (budget ${ms(limits.budgetMs)})`);
   }
   return { decision, problems, measurements };
 }
