@@ -427,16 +427,20 @@ async function calibration(options: HarnessBenchOptions, log: (line: string) => 
   }
 }
 
-/** The harness's own reaper (harness/run/reaper.ts): a child that lives while this process does, by design. */
-const isReaper = (pid: string): boolean => {
+/**
+ * The harness's own helpers, children that live while this process does, by design: its reaper
+ * (harness/run/reaper.ts) and its sock_diag helper (harness/observe/sock-diag.ts, `sockdiag-<hash> serve`).
+ */
+const isHarnessHelper = (pid: string): boolean => {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('reaper-process.js');
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.some((word) => word.includes('reaper-process.js')) || (/\/sockdiag-[0-9a-f]+$/.test(argv[0] ?? '') && argv[1] === 'serve');
   } catch {
     return false;
   }
 };
 
-/** Living (not zombie) children of this process but the reaper; harness candidates are spawned detached, each leading its own group. */
+/** Living (not zombie) children of this process but the harness's helpers; harness candidates are spawned detached, each leading its own group. */
 function ownChildren(): number[] {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -444,7 +448,7 @@ function ownChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === process.pid && state !== 'Z' && !isReaper(entry)) children.push(Number(entry));
+      if (Number(ppid) === process.pid && state !== 'Z' && !isHarnessHelper(entry)) children.push(Number(entry));
     } catch {
       // gone meanwhile
     }
