@@ -106,6 +106,8 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
         reporter: { type: 'string', multiple: true },
         'reporter-destination': { type: 'string', multiple: true },
         config: { type: 'string' },
+        spec: { type: 'string' },
+        'spec-from-file': { type: 'string' },
         'expected-failures': { type: 'string' },
         'ready-pattern': { type: 'string' },
         'ready-delay': { type: 'string' },
@@ -141,6 +143,10 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
   const readyPattern = values['ready-pattern'] ?? file.readyPattern;
   const warmup = values['no-warmup'] ? false : file.warmup;
   const cwd = values.cwd ?? (file.cwd !== undefined ? fromConfig(file.cwd) : undefined);
+  if (values.spec === '') throw new UsageError(`--spec takes a spec revision or auto, got ''`);
+  const spec = values.spec ?? file.spec;
+  // The command line's document, or the configuration's (relative to its directory) when --spec does not override its 'spec'.
+  const specFromFile = values['spec-from-file'] ?? (file.specFromFile !== undefined && values.spec === undefined ? fromConfig(file.specFromFile) : undefined);
   const run: RunOptions = {
     command: command.length > 0 ? command : (file.command ?? []),
     env: { ...file.env, ...parseEnv(values.env) },
@@ -161,6 +167,8 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
     ...(values.isolated || file.isolated ? { isolated: true } : {}),
     ...(values['no-early-stop'] || file.earlyStop === false ? { earlyStop: false } : {}),
     ...(cwd !== undefined ? { cwd } : {}),
+    ...(spec !== undefined ? { spec } : {}),
+    ...(specFromFile !== undefined ? { specFromFile } : {}),
   };
   return {
     run,

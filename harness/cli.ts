@@ -3,8 +3,8 @@
  * gateway-lock-conformance [options] -- <command> [args...]
  * Exit codes: 0 conformant, 1 not conformant, 2 usage or harness error (also: interrupted).
  */
-import { CATALOGUE } from './catalog.js';
-import { resolveRun, UsageError } from './config.js';
+import { DEFAULT_REVISION, REVISIONS, revision } from './catalog.js';
+import { resolveRun, specChoiceText, UsageError } from './config.js';
 import { Interrupted, planRun, runChecks, WARMUP_ID } from './engine.js';
 import { parseCommandLine } from './cli-args.js';
 import { compareCommand, reportCommand } from './cli-commands.js';
@@ -16,6 +16,7 @@ import { planText } from './reporters/plan.js';
 import { Progress } from './reporters/progress.js';
 import { DEFAULTS, defaultConcurrency, STARTUP_CEILING_FACTOR } from './run/options.js';
 import { HARNESS } from './version.js';
+import type { RunOptions } from './run/options.js';
 
 const EXIT_USAGE = 2;
 
@@ -24,7 +25,8 @@ const HELP = `Usage: gateway-lock-conformance [options] -- <command> [args...]
        gateway-lock-conformance compare A.json [B.json...] [--format markdown|html|json]
                                 [--output FILE] [--fail-on-regression]
 
-Checks that a gateway honours its single-instance port lock (spec ${CATALOGUE.specVersion}).
+Checks that a gateway honours its single-instance port lock (spec ${DEFAULT_REVISION}, or another
+revision with --spec).
 The command is spawned without a shell; {port} and {stateDir} in its words (and in --env
 values) are replaced per run. Without '--' and a command (here or in the configuration file)
 the bundled reference gateway is tested.
@@ -32,8 +34,13 @@ the bundled reference gateway is tested.
 Configuration
   --config FILE               settings from FILE (spec/config.schema.json); default:
                               ./${CONFIG_FILE_NAME} if it exists. Options given here override it
+Spec revision
+  --spec REVISION             the requirement set to judge against: ${REVISIONS.map((r) => r.id).join(', ')}
+                              (default ${DEFAULT_REVISION}), or auto: the revision the candidate declares
+  --spec-from-file PATH       with --spec auto: the candidate's lock document; a header line declares
+                              its revision (e.g. 'spec-revision: ${REVISIONS.at(-1)!.id}'), else the default
 Selection
-  --list                      print every check (ID, level, title) and exit
+  --list                      print every check of the revision (ID, level, title) and exit
   --only ID[,ID]              run only these checks (globs: 'CRASH-*'); repeatable
   --skip ID[,ID]              leave these checks out; repeatable
 Verdict
@@ -80,10 +87,12 @@ diffed, regressions (pass to fail) first; --fail-on-regression exits 1 on one.
 Exit codes: 0 conformant, 1 not conformant (compare: a regression with --fail-on-regression),
 2 usage or harness error, or interrupted.`;
 
-function listChecks(only?: string[], skip?: string[]): string {
-  const { checks } = resolveRun({ only, skip });
-  const byId = new Map(CATALOGUE.requirements.map((r) => [r.id, r]));
-  return checks.map((c) => `${c.id.padEnd(12)} ${byId.get(c.id)!.level.padEnd(7)} ${byId.get(c.id)!.title}`).join('\n') + '\n';
+function listChecks(run: RunOptions): string {
+  const { checks, options } = resolveRun({ only: run.only, skip: run.skip, ...(run.spec !== undefined ? { spec: run.spec } : {}), ...(run.specFromFile !== undefined ? { specFromFile: run.specFromFile } : {}) });
+  const byId = new Map(revision(options.revision?.id ?? DEFAULT_REVISION).requirements.map((r) => [r.id, r]));
+  // The default run's list is as it always was; another revision's says which it is.
+  const heading = options.revision ? `spec ${specChoiceText(options.revision)}\n` : '';
+  return heading + checks.map((c) => `${c.id.padEnd(12)} ${byId.get(c.id)!.level.padEnd(7)} ${byId.get(c.id)!.title}`).join('\n') + '\n';
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -91,8 +100,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'compare') return compareCommand(argv.slice(1));
   const request = parseCommandLine(argv);
   if (request.action === 'help') return process.stdout.write(`${HELP}\n`), 0;
-  if (request.action === 'version') return process.stdout.write(`${HARNESS.name} ${HARNESS.version} (spec ${CATALOGUE.specVersion})\n`), 0;
-  if (request.action === 'list') return process.stdout.write(listChecks(request.run.only, request.run.skip)), 0;
+  if (request.action === 'version') return process.stdout.write(`${HARNESS.name} ${HARNESS.version} (spec ${DEFAULT_REVISION})\n`), 0;
+  if (request.action === 'list') return process.stdout.write(listChecks(request.run)), 0;
 
   const { options, checks } = resolveRun(request.run);
   if (request.action === 'plan') return process.stdout.write(planText(planRun(checks, options), options)), 0;
@@ -114,9 +123,9 @@ async function main(argv: string[]): Promise<number> {
     argv: options.command,
     reference: request.run.command === undefined || request.run.command.length === 0,
     selected: checks.map((c) => c.id),
-    all: CATALOGUE.requirements.map((r) => r.id),
+    all: revision(options.revision?.id ?? DEFAULT_REVISION).requirements.map((r) => r.id),
     trials: options.trials,
-    specVersion: CATALOGUE.specVersion,
+    specVersion: options.revision ? specChoiceText(options.revision) : DEFAULT_REVISION,
   };
   write(humanOut, outputs.humanReporter?.start?.(run) ?? `${startLine(run)}\n`);
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
-import { CATALOGUE, matchIds } from './catalog.js';
+import { matchIds, REVISIONS, revisionsWith } from './catalog.js';
 import { UsageError } from './config.js';
 import type { ReporterName } from './reporters/index.js';
 import { packagePath } from './paths.js';
@@ -16,6 +16,7 @@ export const CONFIG_FILE_NAME = 'gateway-lock.config.json';
 /** The keys of spec/config.schema.json. */
 export interface ConfigValues {
   spec?: string;
+  specFromFile?: string;
   command?: string[];
   env?: Record<string, string>;
   cwd?: string;
@@ -114,15 +115,18 @@ export function loadConfig(file: string, name = file): ConfigFile {
     throw new UsageError(`${name}: ${describe(chosen, known)}`);
   }
   const values = data as ConfigValues;
-  if (values.spec !== undefined && values.spec !== CATALOGUE.specVersion) {
-    throw new UsageError(`${name}: 'spec' is ${values.spec}, but this harness implements spec ${CATALOGUE.specVersion}: review the spec's changelog, then update 'spec'`);
+  const revisions = REVISIONS.map((r) => r.id);
+  if (values.spec !== undefined && values.spec !== 'auto' && !revisions.includes(values.spec)) {
+    throw new UsageError(`${name}: 'spec' is ${values.spec}, but this harness implements spec revisions ${revisions.join(', ')}: review the spec's changelog, then update 'spec'`);
   }
+  // IDs are checked against every revision here (the command line may choose the revision); the
+  // run checks them against the one it judges.
   for (const key of ['only', 'skip', 'require'] as const) {
-    const unmatched = values[key] ? matchIds(values[key]!).unmatched : [];
+    const unmatched = values[key] ? values[key]!.filter((pattern) => REVISIONS.every((r) => matchIds([pattern], r.id).unmatched.length > 0)) : [];
     if (unmatched.length > 0) throw new UsageError(`${name}: '${key}' matches no requirement: ${unmatched.join(', ')}`);
   }
   if (Array.isArray(values.expectedFailures)) {
-    const unknown = values.expectedFailures.filter((id) => !CATALOGUE.requirements.some((r) => r.id === id));
+    const unknown = values.expectedFailures.filter((id) => revisionsWith(id).length === 0);
     if (unknown.length > 0) throw new UsageError(`${name}: 'expectedFailures' names unknown requirements: ${unknown.join(', ')}`);
   }
   if (values.readyPattern !== undefined) {

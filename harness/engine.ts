@@ -4,7 +4,7 @@
  * criterion once its units have ended.
  */
 import { cpus, release } from 'node:os';
-import { CATALOGUE, requirement } from './catalog.js';
+import { DEFAULT_REVISION, requirement } from './catalog.js';
 import type { Check, Needs, Scenario } from './checks/check.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -228,7 +228,7 @@ function evidenceOf(runs: UnitRun[]): Evidence {
 
 /** A check's result: its criterion over its units' observations, or what kept them from it. */
 function resultOf(check: Check, runs: UnitRun[], options: ResolvedOptions): CheckResult {
-  const req = requirement(check.id);
+  const req = requirement(check.id, options.revision?.id);
   const evidence = evidenceOf(runs);
   let status: CheckResult['status'];
   let message: string;
@@ -471,7 +471,8 @@ function buildReport(
   return {
     schemaVersion: 2,
     harness: HARNESS,
-    specVersion: CATALOGUE.specVersion,
+    specVersion: options.revision?.id ?? DEFAULT_REVISION,
+    revision: options.revision ?? { id: DEFAULT_REVISION, chosenBy: 'default' },
     candidate: { argv: options.command, cwd: options.cwd, env: options.env },
     environment: {
       platform: process.platform,

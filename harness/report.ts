@@ -190,10 +190,29 @@ export interface Warmup {
   problem?: string;
 }
 
+/**
+ * The spec revision a run judged against, and how it was chosen: the default (no --spec), named
+ * (--spec or the configuration's `spec`), declared by the candidate's own lock document
+ * (--spec auto with --spec-from-file, matched by a header line), or undeclared (--spec auto found
+ * no declaration, so the default).
+ */
+export interface SpecRevision {
+  id: string;
+  chosenBy: 'default' | 'named' | 'declared' | 'undeclared';
+  /** --spec auto: the document read, its SHA-256, and the header line that declared the revision (none: no line did). */
+  declaration?: { file: string; sha256: string; line?: string };
+}
+
 export interface Report {
   schemaVersion: 2;
   harness: { name: string; version: string };
+  /** The ID of the spec revision the checks implement (2025-12-11 by default). */
   specVersion: string;
+  /**
+   * The revision and how it was chosen. Optional for version-2 reports of earlier harnesses (they
+   * judged 2025-12-11); this harness always writes it.
+   */
+  revision?: SpecRevision;
   candidate: { argv: string[]; cwd: string; env: Record<string, string> };
   environment: {
     platform: string;

@@ -66,7 +66,7 @@ describe('a run from the configuration file', () => {
 
 describe('a bad configuration is one line naming the key', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['an unknown key', { trails: 5 }, /^gateway-lock\.config\.json: unknown key 'trails' \(known keys: spec, command, env, /],
+    ['an unknown key', { trails: 5 }, /^gateway-lock\.config\.json: unknown key 'trails' \(known keys: spec, specFromFile, command, env, /],
     ['a nested unknown key', { reporters: [{ reporter: 'tap', dest: 'x' }] }, /^gateway-lock\.config\.json: unknown key 'reporters\[0\]\.dest'$/],
     ['a string for a number', { trials: '5' }, /^gateway-lock\.config\.json: 'trials' must be integer$/],
     ['zero trials', { trials: 0 }, /^gateway-lock\.config\.json: 'trials' must be >= 1$/],
@@ -75,7 +75,7 @@ describe('a bad configuration is one line naming the key', () => {
     ['a baseline of numbers', { expectedFailures: 4 }, /^gateway-lock\.config\.json: 'expectedFailures' is not valid: The baseline: a file of IDs/],
     ['an unknown requirement in the baseline', { expectedFailures: ['BIND-9'] }, /^gateway-lock\.config\.json: 'expectedFailures' names unknown requirements: BIND-9$/],
     ['a selection that matches nothing', { only: ['NOPE-1'] }, /^gateway-lock\.config\.json: 'only' matches no requirement: NOPE-1$/],
-    ['another spec version', { spec: '2030-01-01' }, /^gateway-lock\.config\.json: 'spec' is 2030-01-01, but this harness implements spec 2025-12-11: /],
+    ['another spec version', { spec: '2030-01-01' }, /^gateway-lock\.config\.json: 'spec' is 2030-01-01, but this harness implements spec revisions 2025-12-11, file-lock-2026-02, openclaw-2026\.9: /],
     ['a bad regular expression', { readyPattern: '(' }, /^gateway-lock\.config\.json: 'readyPattern' is not a valid regular expression: /],
     ['not JSON', '{ "trials": 5, }', /^gateway-lock\.config\.json: not valid JSON: /],
     ['not an object', '[]', /^gateway-lock\.config\.json: the configuration must be object$/],

@@ -46,6 +46,12 @@ export interface Scenario<O> {
 
 export interface Check {
   id: string;
+  /**
+   * A spec revision's requirement judged on what the plans record for another ID (CONFLICT-3F on
+   * CONFLICT-3's rounds, FILELOCK-2 on CRASH-2's restart): the plans observe for that ID while
+   * this check needs it. Absent: the plans observe for `id` itself.
+   */
+  observesAs?: string;
   /** The scenarios whose observations the criterion reads, in the order `judge` takes them. */
   scenarios: readonly Scenario<any>[];
   /** The criterion: pure, over the scenarios' observations (in `scenarios` order). */
@@ -60,4 +66,22 @@ export function check<O>(id: string, scenario: Scenario<O>, judge: (observation:
 /** A check judged on two scenarios (SHUTDOWN-5: one stop by each signal). */
 export function check2<A, B>(id: string, scenarios: [Scenario<A>, Scenario<B>], judge: (a: A, b: B, settings: JudgeSettings) => Judgement): Check {
   return { id, scenarios, judge: (observations, settings) => judge(observations[0] as A, observations[1] as B, settings) };
+}
+
+/**
+ * A scenario as a revision's checks see it: its plan asks for the IDs it knows (`CONFLICT-3`),
+ * and the revision's checks that observe as one of them (`CONFLICT-3F`) answer for it. One
+ * wrapper per scenario and revision, so that every check of the revision shares one run of it.
+ */
+export function observedAs<O>(scenario: Scenario<O>, aliases: ReadonlyMap<string, readonly string[]>): Scenario<O> {
+  const alias = (id: string) => aliases.get(id) ?? [];
+  return {
+    ...scenario,
+    observe: (ctx, needs) =>
+      scenario.observe(ctx, {
+        ids: needs.ids,
+        has: (id) => needs.has(id) || alias(id).some((a) => needs.has(a)),
+        pending: (id, observation) => needs.pending(id, observation) || alias(id).some((a) => needs.pending(a, observation)),
+      }),
+  };
 }

@@ -66,6 +66,7 @@ export const crashes: Scenario<CrashObservation> = {
           continue;
         }
         victim = { candidate: started.candidate, profile };
+        phase.victim = { ok: true, restarted, idleUntilListenMs: started.candidate.idleUntilListen };
       }
       const candidate = victim.candidate;
       await ctx.clients(candidate, profile.port, CRASH_CLIENTS);
@@ -101,7 +102,7 @@ async function restartSameProfile(ctx: CheckContext, profile: Profile, after: Cr
     const exited = restarted.exit ? `; it exited: ${restarted.stderr.last(300).trim() || restarted.stdout.last(300).trim()}` : '';
     return { step: { ok: false, failure: { message: `the same profile did not listen again after ${after} (waited up to ${ctx.options.startupCeilingMs} ms)${exited}` } }, candidate: restarted };
   }
-  return { step: { ok: true, listenMs: Math.round(listening.at - restartAt) }, candidate: restarted };
+  return { step: { ok: true, listenMs: Math.round(listening.at - restartAt), idleUntilListenMs: restarted.idleUntilListen }, candidate: restarted };
 }
 
 /** How deep each place is read: the profile and the run's temp dir are the candidate's own. */

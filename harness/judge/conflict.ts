@@ -1,10 +1,11 @@
 /** CONFLICT criteria: pure functions over instances started on a taken port. */
 import { describeBindAttempts, type BindAttempt } from './binds.js';
-import { failFastBudgetMs, judgePath, type ConflictTiming, type StartBaseline } from './fail-fast.js';
-import { fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
+import { failFastBudgetMs, judgePath, type ConflictTiming, type FailFastLimits, type StartBaseline } from './fail-fast.js';
+import { describeExitSeen, fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
+import { findTemplateLine } from './revision.js';
 import { closestLine, findLockMessage, findTypedLine, LOCK_MESSAGE_TEMPLATE, lockMessage } from './messages.js';
 import { describeStillRunning, type HangSign } from './hang.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 
 /** Which way the port is taken when an instance starts: CONFLICT-1, -2 and -3 share these paths. */
 export type ConflictPath = 'foreign occupier' | 'isolated profile' | 'same profile';
@@ -65,7 +66,7 @@ export interface ConflictObservation {
  * What CONFLICT-1 and -2 require of an instance on a taken port ("exit non-zero, output contains
  * the lock message"); empty when it behaved. `patienceMs` is how long it was waited for.
  */
-export function lockFailureProblems(instance: ConflictInstance, patienceMs: number): string[] {
+export function lockFailureProblems(instance: ConflictInstance, patienceMs: number, judged: { message: boolean } = { message: true }): string[] {
   const { role, exit } = instance;
   if (instance.listenedOn) return [`${role} listened on ${instance.listenedOn} instead of failing`];
   if (!exit) {
@@ -75,7 +76,7 @@ export function lockFailureProblems(instance: ConflictInstance, patienceMs: numb
   }
   const problems: string[] = [];
   if (exit.code === 0 && !exit.signal) problems.push(`${role} exited with code 0`);
-  if (!findLockMessage(instance.output, instance.port).found) {
+  if (judged.message && !findLockMessage(instance.output, instance.port).found) {
     const expected = lockMessage(instance.port);
     const near = closestLine(instance.output, expected);
     problems.push(`${role}'s output lacks "${expected}"${near ? `; closest: "${near}"` : ''}`);
@@ -105,19 +106,95 @@ export function judgeForeignOccupier(observation: ConflictObservation, settings:
  * first instance still holds its listening socket and answers a WebSocket upgrade."
  */
 export function judgeSecondInstance(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  return judgeSecondInstances(observation, settings, { sameProfileMessage: true });
+}
+
+/**
+ * CONFLICT-2F, CONFLICT-2L: CONFLICT-2 where a lock in front of the listener refuses the
+ * same-profile instance with a message of its own (judged by FILELOCK-1 or LAYER-2): that instance
+ * must exit non-zero without listening, its message is not judged here.
+ */
+export function judgeSecondInstanceBehindLock(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  return judgeSecondInstances(observation, settings, { sameProfileMessage: false });
+}
+
+function judgeSecondInstances(observation: ConflictObservation, settings: JudgeSettings, rules: { sameProfileMessage: boolean }): Judgement {
   const round = observation.rounds[0];
   if (!round?.first) return undecided();
   if (!round.first.ok) return failed(round.first.failure);
+  const problemsOf = (instance: ConflictInstance) =>
+    instance.path === 'same profile' && !rules.sameProfileMessage ? refusalProblems(instance, settings.startupCeilingMs) : lockFailureProblems(instance, settings.startupCeilingMs);
   // A second instance that did not fail as CONFLICT-1 asks decides the check at once.
   const seen = [round.isolated, round.same].filter((i): i is ConflictInstance => i !== undefined);
-  const early = seen.flatMap((instance) => lockFailureProblems(instance, settings.startupCeilingMs));
+  const early = seen.flatMap(problemsOf);
   if (early.length > 0 && !round.firstKept) return fail(early.join('; '));
   if (!round.isolated || !round.same || !round.firstKept) return undecided();
-  const problems = [round.isolated, round.same].flatMap((instance) => lockFailureProblems(instance, settings.startupCeilingMs));
-  if (!round.firstKept.held) problems.push('the first instance no longer holds its listening socket');
-  if (!round.firstKept.upgrade.ok) problems.push(`the first instance no longer answers a WebSocket upgrade: ${round.firstKept.upgrade.error}`);
+  const problems = [round.isolated, round.same].flatMap(problemsOf);
+  problems.push(...firstKeptProblems(round.firstKept));
   if (problems.length > 0) return fail(problems.join('; '));
-  return pass('both second instances failed with the lock message; the first kept serving');
+  return pass(rules.sameProfileMessage ? 'both second instances failed with the lock message; the first kept serving' : 'the isolated-profile instance failed with the lock message, the same-profile instance was refused; the first kept serving');
+}
+
+function firstKeptProblems(kept: NonNullable<ConflictRound['firstKept']>): string[] {
+  const problems: string[] = [];
+  if (!kept.held) problems.push('the first instance no longer holds its listening socket');
+  if (!kept.upgrade.ok) problems.push(`the first instance no longer answers a WebSocket upgrade: ${kept.upgrade.error}`);
+  return problems;
+}
+
+/** An instance that must be refused (exit non-zero, never listen), whatever it prints; empty when it was. */
+const refusalProblems = (instance: ConflictInstance, patienceMs: number): string[] => lockFailureProblems(instance, patienceMs, { message: false });
+
+/** What a lock in front of the listener documents for a refused same-profile instance. */
+export interface LockRefusalRules {
+  /** The longest it may wait for the lock, ms. */
+  lockWaitMs: number;
+  /** The refusal's message template (`<pid>`, `<ms>`: decimal numbers), when it is judged. */
+  message?: string;
+  /** Whether the instance must be refused in time and the first keep serving (false: the message alone). */
+  refusal: boolean;
+}
+
+/**
+ * FILELOCK-1, LAYER-1, LAYER-2: the same-profile instance of CONFLICT-2 (B′), refused by a lock in
+ * front of the listener. "B′ exits non-zero without listening, [its output contains the message],
+ * its idle time beyond the median idle time of the run's baseline starts up to LISTEN is at most
+ * W + F, and A still holds its LISTEN socket and answers the upgrade with 101."
+ */
+export function judgeLockRefusal(observation: ConflictObservation, settings: JudgeSettings, rules: LockRefusalRules): Judgement {
+  const round = observation.rounds[0];
+  if (!round?.first) return undecided();
+  if (!round.first.ok) return failed(round.first.failure);
+  const same = round.same;
+  if (!same) return undecided();
+  const problems: string[] = [];
+  const measurements: Record<string, number> = { lockWait: rules.lockWaitMs };
+  if (rules.refusal) {
+    problems.push(...refusalProblems(same, settings.startupCeilingMs));
+    const firsts = observation.rounds.flatMap((r) => (r.first?.ok ? [r.first] : []));
+    const baseIdle = median(firsts.map((f) => f.idleUntilListenMs));
+    const beyond = Math.max(0, same.timing.idleMs - baseIdle);
+    const limit = rules.lockWaitMs + failFastBudgetMs(settings);
+    measurements.idleBeyondStartup = beyond;
+    if (Number.isFinite(same.timing.spawnToExitMs)) measurements.spawnToExit = same.timing.spawnToExitMs;
+    if (same.exit && beyond > limit) problems.push(`${same.role} waited ${Math.round(beyond)} ms (idle time beyond a normal start's ${Math.round(baseIdle)} ms), over the lock wait of ${rules.lockWaitMs} ms + ${failFastBudgetMs(settings)} ms`);
+  }
+  let line: string | undefined;
+  if (rules.message !== undefined) {
+    line = findTemplateLine(same.output, rules.message);
+    if (!line) {
+      const near = closestLine(same.output, rules.message);
+      problems.push(`${same.role}'s output lacks "${rules.message}"${near ? `; closest: "${near}"` : ''}`);
+    }
+  }
+  if (rules.refusal) {
+    if (problems.length > 0 && !round.firstKept) return fail(problems.join('; '), rules.message ? { expected: rules.message } : {}, measurements);
+    if (!round.firstKept) return undecided(measurements);
+    problems.push(...firstKeptProblems(round.firstKept));
+  }
+  if (problems.length > 0) return fail(problems.join('; '), rules.message ? { expected: rules.message } : {}, measurements);
+  const exit = `${same.role} ${describeExitSeen(same.exit)} ${Math.round(same.timing.spawnToExitMs)} ms after spawn`;
+  return pass(line ? `${exit}: ${line.trim()}` : `${exit}; the first kept serving`, measurements);
 }
 
 /** CONFLICT-3 runs this many rounds at most: medians of three. */
@@ -144,14 +221,26 @@ const pathKey = (path: ConflictPath) => path.replace(/ (\w)/g, (_, c: string) =>
  * is not timed (CONFLICT-1 and -2 judge it).
  */
 export function judgeFailFast(observation: ConflictObservation, settings: JudgeSettings): Judgement {
+  return judgeFailFastAllowing(observation, settings, {});
+}
+
+/**
+ * What a spec revision allows a conflict path beyond CONFLICT-3's budget: a documented lock wait
+ * before the bind, documented EADDRINUSE retries after it, and how many binds may fail.
+ */
+export type PathAllowances = Partial<Record<ConflictPath, Omit<FailFastLimits, 'budgetMs'>>>;
+
+/** CONFLICT-3F, CONFLICT-3L: CONFLICT-3 with the allowances a revision documents, per path. */
+export function judgeFailFastAllowing(observation: ConflictObservation, settings: JudgeSettings, allowances: PathAllowances): Judgement {
   const rounds = failFastRounds(settings);
   const limits = { budgetMs: failFastBudgetMs(settings) };
+  const limitsOf = (path: ConflictPath): FailFastLimits => ({ ...limits, ...allowances[path] });
   const firstFailure = observation.rounds.map((r) => r.first).find((f): f is Extract<FirstInstance, { ok: false }> => f !== undefined && !f.ok);
   if (firstFailure) return failed(firstFailure.failure);
   const firsts = observation.rounds.flatMap((r) => (r.first?.ok ? [r.first] : []));
   const baseline: StartBaseline = { startupMs: firsts.map((f) => f.listenMs), idleMs: firsts.map((f) => f.idleUntilListenMs) };
   const timed = (path: ConflictPath) => observation.rounds.flatMap((r) => pathOf(r, path)).filter((i) => !i.listenedOn);
-  const verdicts = CONFLICT_PATHS.map((path) => judgePath(path, timed(path).map(asTimed), baseline, limits, rounds));
+  const verdicts = CONFLICT_PATHS.map((path) => judgePath(path, timed(path).map(asTimed), baseline, limitsOf(path), rounds));
   const measurements: Record<string, number> = { ...summarize('startup', baseline.startupMs), budget: limits.budgetMs };
   for (const [i, verdict] of verdicts.entries()) {
     for (const [name, value] of Object.entries(verdict.measurements)) if (Number.isFinite(value)) measurements[`${pathKey(CONFLICT_PATHS[i]!)}.${name}`] = value;

@@ -24,13 +24,16 @@ export interface AtExit {
 export interface CrashPhase {
   signal: CrashSignal;
   port: number;
-  /** The started victim (a restart of the previous phase where it was ready). */
-  victim: Step<{ restarted: boolean }>;
+  /**
+   * The started victim (a restart of the previous phase where it was ready), and for a fresh
+   * start its idle time from spawn to LISTEN.
+   */
+  victim: Step<{ restarted: boolean; idleUntilListenMs?: number }>;
   /** The victim's LISTEN sockets on P just before the crash, with its clients connected (BIND-4). */
   listeners?: PortHolder[];
   atExit?: AtExit;
-  /** The same profile spawned again at once: its spawn to LISTEN. */
-  restart?: Step<{ listenMs: number }>;
+  /** The same profile spawned again at once: its spawn to LISTEN, and its idle time until then. */
+  restart?: Step<{ listenMs: number; idleUntilListenMs?: number }>;
 }
 
 export interface CrashObservation {
@@ -168,45 +171,112 @@ export interface ArtefactObservation {
   runs: ArtefactRun[];
 }
 
+/** An artefact the candidate made, and why it counts as its own. */
+export interface Attributed {
+  path: string;
+  why: string;
+}
+
 /**
  * Which artefacts present after a run the candidate made (the CRASH-4 pass criteria): held open
  * by one of its processes while it ran; or new or changed since its spawn and inside its profile
  * or the run temp dir, or naming one of its pids. Anything else new is a note.
  */
-export function attributeArtefacts(run: ArtefactRun): { blamed: string[]; notes: string[] } {
+export function attributedArtefacts(run: ArtefactRun): { blamed: Attributed[]; notes: string[] } {
   const before = new Map(run.before);
   const held = new Map(run.held);
-  const blamed: string[] = [];
+  const blamed: Attributed[] = [];
   const notes: string[] = [];
   for (const [path, stamp] of run.after) {
     const old = before.get(path);
     const covered = covers(run.snapshotRoots, path);
     const changed = covered ? !old || old.ino !== stamp.ino || old.mtimeMs !== stamp.mtimeMs : stamp.ctimeMs >= run.spawnEpochMs;
     const kind = stamp.directory ? 'lock directory' : 'file';
-    if (held.has(path)) blamed.push(`${path} (${kind} held open by pid ${held.get(path)} while it ran)`);
+    if (held.has(path)) blamed.push({ path, why: `${kind} held open by pid ${held.get(path)} while it ran` });
     else if (!changed) continue;
-    else if (run.own.some((dir) => isInside(path, dir))) blamed.push(`${path} (${kind} made in its ${isInside(path, run.own[0]!) ? 'profile' : "run's temp dir"})`);
+    else if (run.own.some((dir) => isInside(path, dir))) blamed.push({ path, why: `${kind} made in its ${isInside(path, run.own[0]!) ? 'profile' : "run's temp dir"}` });
     else {
       const pid = stamp.namedPid;
-      if (pid !== undefined) blamed.push(`${path} (${kind} naming its pid ${pid})`);
+      if (pid !== undefined) blamed.push({ path, why: `${kind} naming its pid ${pid}` });
       else notes.push(path);
     }
   }
   return { blamed, notes };
 }
 
+/** `attributedArtefacts`, each as "path (why)". */
+export function attributeArtefacts(run: ArtefactRun): { blamed: string[]; notes: string[] } {
+  const { blamed, notes } = attributedArtefacts(run);
+  return { blamed: blamed.map((a) => `${a.path} (${a.why})`), notes };
+}
+
 /** CRASH-4: "Pass when no artefact is the candidate's after either run." */
 export function judgeArtefacts(observation: ArtefactObservation): Judgement {
+  return judgeArtefactsExcept(observation, () => undefined);
+}
+
+/**
+ * CRASH-4 where a revision accepts some of the candidate's artefacts (its own lock files, judged
+ * by requirements of their own): `excused` says why one is not counted, or undefined. Excused
+ * artefacts are notes.
+ */
+export function judgeArtefactsExcept(observation: ArtefactObservation, excused: (artefact: Attributed, run: ArtefactRun) => string | undefined): Judgement {
   const leftovers: string[] = [];
   const unattributed = new Set<string>();
+  const accepted: string[] = [];
   for (const run of observation.runs) {
     if (run.failure) return failed(run.failure);
-    const found = attributeArtefacts(run);
-    leftovers.push(...found.blamed.map((what) => `${what}, after ${run.signal}`));
+    const found = attributedArtefacts(run);
+    for (const artefact of found.blamed) {
+      const why = excused(artefact, run);
+      if (why) accepted.push(`${artefact.path} (${artefact.why}), after ${run.signal}: ${why}`);
+      else leftovers.push(`${artefact.path} (${artefact.why}), after ${run.signal}`);
+    }
     for (const path of found.notes) unattributed.add(path);
   }
   if (observation.runs.length < 2) return undecided();
-  const notes = unattributed.size > 0 ? [`new lock-like artefacts not attributed to the candidate (another program may have made them): ${[...unattributed].join(', ')}`] : [];
+  const notes = [
+    ...(unattributed.size > 0 ? [`new lock-like artefacts not attributed to the candidate (another program may have made them): ${[...unattributed].join(', ')}`] : []),
+    ...(accepted.length > 0 ? [`not counted: ${accepted.join('; ')}`] : []),
+  ];
   const judgement = leftovers.length > 0 ? fail(`lock or pid artefacts outlived the gateway: ${leftovers.join('; ')}`) : pass('no lock or pid artefact of the candidate outlived it');
   return { ...judgement, notes };
+}
+
+/**
+ * FILELOCK-4, LAYER-6: "after the SIGTERM run, no artefact CRASH-4 attributes to the candidate
+ * has a file name of the revision's lock files."
+ */
+export function judgeLockFilesRemoved(observation: ArtefactObservation, isLockFile: (path: string) => boolean): Judgement {
+  const run = observation.runs.find((r) => r.signal === 'SIGTERM');
+  if (!run) {
+    const failedRun = observation.runs.find((r) => r.failure);
+    return failedRun?.failure ? failed(failedRun.failure) : undecided();
+  }
+  if (run.failure) return failed(run.failure);
+  const left = attributedArtefacts(run).blamed.filter((a) => isLockFile(a.path));
+  if (left.length > 0) return fail(`lock files outlived a graceful stop (SIGTERM): ${left.map((a) => `${a.path} (${a.why})`).join('; ')}`, { expected: 'no lock file of the gateway after it stopped on SIGTERM' });
+  return pass('no lock file of the gateway outlived its stop on SIGTERM');
+}
+
+/**
+ * FILELOCK-2, LAYER-7: "the restart listens within the startup ceiling and its idle time from
+ * spawn to LISTEN exceeds the killed instance's own idle time from spawn to LISTEN by at most the
+ * fail-fast budget" (a lock wait is idle time).
+ */
+export function judgeReclaimAfterKill(observation: CrashObservation, budgetMs: number): Judgement {
+  const kill = phase(observation, 'SIGKILL');
+  if (!kill) return undecided();
+  if (!kill.victim.ok) return failed(kill.victim.failure);
+  if (!kill.restart) return undecided();
+  if (!kill.restart.ok) return failed(kill.restart.failure);
+  const startIdle = kill.victim.idleUntilListenMs;
+  const restartIdle = kill.restart.idleUntilListenMs;
+  if (startIdle === undefined || restartIdle === undefined) return undecided();
+  const measurements = { startIdle, restartIdle, budget: budgetMs };
+  const beyond = restartIdle - startIdle;
+  if (beyond > budgetMs) {
+    return fail(`the restart after SIGKILL idled ${Math.round(restartIdle)} ms before it listened, ${Math.round(beyond)} ms more than the killed instance's start: it waited for the lock it left`, { expected: `at most ${budgetMs} ms more idle time than a normal start` }, measurements);
+  }
+  return pass(`the same profile listened again ${kill.restart.listenMs} ms after the restart, idle ${Math.round(restartIdle)} ms (its first start ${Math.round(startIdle)} ms)`, measurements);
 }

@@ -6,7 +6,7 @@
  * here and as HTML in compare-html.ts.
  */
 import type { CheckResult, Outcome, Report } from '../report.js';
-import { CATALOGUE } from '../catalog.js';
+import { REVISIONS } from '../catalog.js';
 import { runCost } from './cost.js';
 import { OUTCOME_LABEL, OUTCOME_MARK, shellWords, specLabel, verdictText } from './reporter.js';
 
@@ -148,8 +148,9 @@ function changesBetween(a: BuildColumn, b: BuildColumn, ids: string[]): Change[]
 export function compareReports(inputs: CompareInput[]): Comparison {
   const builds = inputs.map(column);
   const seen = new Set(inputs.flatMap((i) => i.report.checks.map((c) => c.id)));
-  // Catalogue order; an ID this harness does not know (a newer report) goes last.
-  const known = CATALOGUE.requirements.map((r) => r.id);
+  // Catalogue order, the default revision's IDs first, then each other revision's own; an ID this
+  // harness does not know (a newer report) goes last.
+  const known = [...new Set(REVISIONS.flatMap((r) => r.requirements.map((q) => q.id)))];
   const ids = [...known.filter((id) => seen.has(id)), ...[...seen].filter((id) => !known.includes(id))];
   const changes: Change[] = [];
   const last = new Map<string, BuildColumn>();

@@ -13,7 +13,7 @@
  * has the run's verdict, exit code and counts as <properties>.
  */
 import type { CheckResult, Report } from '../report.js';
-import { countsText, outcomeReason, verdictLine } from './reporter.js';
+import { countsText, outcomeReason, specLabel, verdictLine } from './reporter.js';
 
 const xml = (text: string) =>
   text
@@ -69,6 +69,7 @@ export function junitXml(report: Report): string {
     ['verdict', verdictLine(report)],
     ['counts', countsText(report.summary)],
     ['specVersion', report.specVersion],
+    ['specRevision', specLabel(report)],
     ['harness', `${report.harness.name} ${report.harness.version}`],
     ['candidate', report.candidate.argv.join(' ')],
   ];

@@ -1,7 +1,7 @@
 /** A Markdown report: the verdict and counts, a results table, then the problems with their evidence. */
 import { DIFFERENCE_MARK_LEGEND, hasDifferenceMark } from '../judge/messages.js';
 import type { Report } from '../report.js';
-import { OUTCOME_LABEL, countsText, keyMeasurement, outcomeReason, startLine, verdictLine, type Reporter } from './reporter.js';
+import { OUTCOME_LABEL, countsText, keyMeasurement, outcomeReason, startLine, specLabel, verdictLine, type Reporter } from './reporter.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -14,7 +14,7 @@ export function markdownReporter(): Reporter {
         `# Gateway lock conformance: ${cell(verdictLine(report))}`,
         '',
         `Candidate: \`${cell(report.candidate.argv.join(' '))}\`  `,
-        `Spec ${report.specVersion}, ${report.harness.name} ${report.harness.version}, Node ${report.environment.node}, kernel ${report.environment.kernel}  `,
+        `Spec ${specLabel(report)}, ${report.harness.name} ${report.harness.version}, Node ${report.environment.node}, kernel ${report.environment.kernel}  `,
         `${countsText(report.summary)} in ${(report.durationMs / 1000).toFixed(1)} s`,
         '',
         '| ID | Level | Result | Requirement | Measurement | Message |',

@@ -1,4 +1,4 @@
-import type { CheckResult, Outcome, Report, Summary } from '../report.js';
+import type { CheckResult, Outcome, Report, SpecRevision, Summary } from '../report.js';
 
 /** A reporter may write a line per check as it finishes, and renders the whole report at the end. */
 export interface Reporter {
@@ -163,11 +163,17 @@ export function startLine(run: RunStart): string {
 }
 
 /**
- * The spec the run was judged against: `specVersion`, and a `revision` where the report has one
- * (a later report format adds it; an older one lacks it, so it is read without trusting its type).
+ * The spec revision the run was judged against: `specVersion`, and how `--spec auto` chose it
+ * where it did ("file-lock-2026-02, declared by gateway-lock.md"). Reports of earlier harnesses
+ * lack `revision`, or carry it as a plain string; it is read without trusting its type.
  */
 export function specLabel(report: Report): string {
   const revision = (report as unknown as { revision?: unknown }).revision;
-  const shown = typeof revision === 'string' || typeof revision === 'number' ? String(revision) : undefined;
-  return shown && shown !== report.specVersion ? `${report.specVersion}, revision ${shown}` : report.specVersion;
+  if (typeof revision === 'string' || typeof revision === 'number') return String(revision) !== report.specVersion ? `${report.specVersion}, revision ${revision}` : report.specVersion;
+  const chosen = typeof revision === 'object' && revision !== null ? (revision as Partial<SpecRevision>) : undefined;
+  const file = chosen?.declaration?.file;
+  const name = typeof file === 'string' ? file.slice(file.lastIndexOf('/') + 1) : undefined;
+  if (chosen?.chosenBy === 'declared' && name) return `${report.specVersion}, declared by ${name}`;
+  if (chosen?.chosenBy === 'undeclared') return `${report.specVersion}, the default (--spec auto: no declaration${name ? ` in ${name}` : ''})`;
+  return report.specVersion;
 }

@@ -1,7 +1,7 @@
 /** Human output: a live line per check, then the details of every problem and a summary. */
 import { DIFFERENCE_MARK_LEGEND, hasDifferenceMark } from '../judge/messages.js';
 import type { CheckResult, Report } from '../report.js';
-import { OUTCOME_LABEL, countsText, keyMeasurement, outcomeReason, startLine, verdictLine, type Reporter } from './reporter.js';
+import { OUTCOME_LABEL, countsText, keyMeasurement, outcomeReason, startLine, specLabel, verdictLine, type Reporter } from './reporter.js';
 import type { Style } from './style.js';
 
 const indent = (text: string, pad: string) => text.trimEnd().split('\n').map((l) => pad + l).join('\n');
@@ -57,7 +57,7 @@ export function specReporter(style: Style): Reporter {
       const shown = problems.flatMap((c) => [c.message, c.evidence.actual ?? '', ...c.evidence.notes]);
       if (shown.some(hasDifferenceMark)) blocks.push(style.dim(`Marks: ${DIFFERENCE_MARK_LEGEND}.`));
       const word = (w: string) => (report.exitCode === 0 ? style.green(w) : style.red(w));
-      const footer = `${countsText(report.summary)} in ${(report.durationMs / 1000).toFixed(1)} s (spec ${report.specVersion}, ${report.harness.name} ${report.harness.version})`;
+      const footer = `${countsText(report.summary)} in ${(report.durationMs / 1000).toFixed(1)} s (spec ${specLabel(report)}, ${report.harness.name} ${report.harness.version})`;
       return `${blocks.length ? `\n${blocks.join('\n\n')}\n` : ''}\n${verdictLine(report, word)}\n${footer}\n`;
     },
   };

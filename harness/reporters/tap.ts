@@ -10,7 +10,7 @@
  * interrupted run ends with `Bail out!` instead of a plan.
  */
 import type { CheckResult, Report } from '../report.js';
-import { countsText, outcomeReason, startLine, verdictLine, type Reporter } from './reporter.js';
+import { countsText, outcomeReason, startLine, specLabel, verdictLine, type Reporter } from './reporter.js';
 
 const yamlString = (text: string) => JSON.stringify(text);
 /** A description or directive reason on one line, with `#` and `\` escaped as TAP 14 asks. */
@@ -61,7 +61,7 @@ export function tapReporter(): Reporter {
     finish(report: Report) {
       // Results not streamed (an interrupted run's last checks) are written now.
       const rest = report.checks.filter((c) => !streamed.has(c.id)).map(point).join('');
-      const counts = `# ${countsText(report.summary)}; exit ${report.exitCode}: ${verdictLine(report)}\n`;
+      const counts = `# ${countsText(report.summary)}; exit ${report.exitCode}: ${verdictLine(report)}\n# spec ${tapText(specLabel(report))}\n`;
       if (report.interrupted) return `${header()}${rest}${counts}Bail out! ${tapText(verdictLine(report))}\n`;
       return `${header()}${rest}1..${count}\n${counts}`;
     },

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { RunSettings } from '../report.js';
+import type { RunSettings, SpecRevision } from '../report.js';
 
 /** Options of a conformance run, their defaults, and the budgets derived from them. */
 
@@ -32,6 +32,10 @@ export interface RunOptions {
   require?: string[];
   /** A skipped MUST (with `strict`, any skipped check) fails the run (exit 1). */
   failOnSkip?: boolean;
+  /** The spec revision to judge against, or `auto` (default: 2025-12-11). */
+  spec?: string;
+  /** With `spec: 'auto'`: the candidate's own lock document, whose header may declare a revision. */
+  specFromFile?: string;
 }
 
 export interface ResolvedOptions extends RunSettings {
@@ -46,6 +50,8 @@ export interface ResolvedOptions extends RunSettings {
   failOnSkip: boolean;
   /** --ready-pattern compiled. */
   readyRegExp?: RegExp;
+  /** The spec revision judged and how it was chosen (absent: the default, 2025-12-11). */
+  revision?: SpecRevision;
 }
 
 export const DEFAULTS = {
