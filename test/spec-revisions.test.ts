@@ -1,0 +1,309 @@
+/**
+ * Spec revisions as data (spec/revisions/): the generated documents match their sources, an ID
+ * means the same in every revision that has it, each revision's checks share the default's plans,
+ * a candidate's document declares its revision, the revisions' own criteria hold on synthetic
+ * observations (each test quotes the revision's pass criteria), and bad --spec input is one
+ * usage line.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { CATALOGUE, DEFAULT_REVISION, REVISIONS, requirementSection, revision, requirement } from '../harness/catalog.js';
+import { observedAs, type Needs } from '../harness/checks/check.js';
+import { CHECKS, checksOf, REVISION_CHECKS } from '../harness/checks/index.js';
+import { chooseRevision, declaredRevision } from '../harness/config.js';
+import { planUnits } from '../harness/engine.js';
+import { judgeFailFast, type ConflictInstance, type ConflictObservation, type ConflictRound } from '../harness/judge/conflict.js';
+import type { ArtefactObservation, ArtefactRun, CrashObservation } from '../harness/judge/crash.js';
+import type { Judgement, JudgeSettings } from '../harness/judge/judgement.js';
+import { specDocuments } from '../harness/spec-docs.js';
+import { assertUsageError, ROOT, runCli } from './helpers/cli.js';
+import { quote } from './helpers/spec.js';
+
+const SETTINGS: JudgeSettings = { trials: 3, startupBudgetMs: 30_000, releaseBudgetMs: 1000, exitBudgetMs: 5000, startupCeilingMs: 120_000, timeoutMultiplier: 1, earlyStop: true };
+const P = 41_000;
+const LOCK = `another gateway instance is already listening on ws://127.0.0.1:${P}`;
+const FILELOCK = 'gateway already running (pid 4242); lock timeout after 5000ms';
+
+const judge = (revisionId: string, id: string, observation: unknown): Judgement => {
+  const check = checksOf(revision(revisionId)).find((c) => c.id === id)!;
+  return check.judge([observation], SETTINGS);
+};
+
+describe('the generated documents', () => {
+  test('every generated document is what its sources give (run `npm run spec:docs` after editing them)', () => {
+    for (const [path, text] of specDocuments()) {
+      assert.equal(readFileSync(join(ROOT, path), 'utf8'), text, `${path} differs from its sources: run npm run spec:docs`);
+    }
+  });
+
+  test("each revision's own requirement has the four labelled parts", () => {
+    for (const spec of REVISIONS.filter((r) => !r.isDefault)) {
+      const prose = readFileSync(join(ROOT, spec.textPath), 'utf8');
+      for (const req of spec.requirements.filter((r) => r.definedBy === spec.id)) {
+        const section = requirementSection(prose, req.id);
+        assert.ok(section, `${spec.id}: no section for ${req.id}`);
+        for (const part of ['**Requirement.**', '**Rationale.**', '**Procedure.**', '**Pass criteria.**']) assert.ok(section.includes(part), `${req.id} lacks ${part}`);
+        assert.ok(req.sentence.length > 20, `${req.id} has a requirement sentence`);
+      }
+    }
+  });
+});
+
+describe('the registry', () => {
+  test('2025-12-11 is the default, its catalogue is requirements.json, its checks are CHECKS', () => {
+    assert.equal(REVISIONS[0]!.id, DEFAULT_REVISION);
+    assert.equal(CATALOGUE, revision(DEFAULT_REVISION));
+    assert.deepEqual(checksOf(revision(DEFAULT_REVISION)), CHECKS, 'the default run judges with the same check objects as before');
+  });
+
+  test('an ID means the same in every revision that has it; a changed one has a new ID of its stem and the letter', () => {
+    const seen = new Map<string, unknown>();
+    for (const spec of REVISIONS) {
+      const ids = spec.requirements.map((r) => r.id);
+      assert.equal(new Set(ids).size, ids.length, `${spec.id}: no ID twice`);
+      for (const req of spec.requirements) {
+        const before = seen.get(req.id);
+        if (before) assert.deepEqual(req, before, `${req.id} differs between revisions`);
+        seen.set(req.id, req);
+        if (req.replaces) {
+          assert.equal(req.id, `${req.replaces}${spec.letter}`, `${req.id} replaces ${req.replaces}`);
+          assert.ok(!ids.includes(req.replaces), `${spec.id} keeps ${req.replaces} beside its replacement`);
+          assert.equal(req.section, requirement(req.replaces).section);
+        }
+        assert.ok(spec.sections.some((s) => s.id === req.section), `${req.id}: section ${req.section}`);
+      }
+    }
+  });
+
+  test("every revision's requirement has a check, in catalogue order; its own checks observe as a base ID", () => {
+    for (const spec of REVISIONS) {
+      const checks = checksOf(spec);
+      assert.deepEqual(checks.map((c) => c.id), spec.requirements.map((r) => r.id));
+      for (const c of checks.filter((c) => REVISION_CHECKS[c.id])) assert.ok(c.observesAs && requirement(c.observesAs), `${c.id} observes as a 2025-12-11 ID`);
+    }
+  });
+
+  test("a revision's checks share one run of each plan, as the default's do", () => {
+    const scenarios = (checks: typeof CHECKS) => planUnits(checks, false).map((u) => `${u.scenario.name}: ${u.checks.length}`);
+    const base = scenarios(CHECKS);
+    for (const spec of REVISIONS.filter((r) => !r.isDefault)) {
+      const units = planUnits(checksOf(spec), false);
+      assert.deepEqual(units.map((u) => u.scenario.name), base.map((b) => b.split(':')[0]), `${spec.id}: the same scenario runs`);
+    }
+  });
+
+  test('a wrapped plan asks for the base ID and the revision check answers', async () => {
+    let asked: { has: boolean; pending: boolean } | undefined;
+    const plan = { name: 'stand-in', weight: 1, observe: async (_ctx: never, needs: Needs<unknown>) => ((asked = { has: needs.has('CONFLICT-3'), pending: needs.pending('CONFLICT-3', {}) }), {}) };
+    const wrapped = observedAs(plan, new Map([['CONFLICT-3', ['CONFLICT-3F']]]));
+    await wrapped.observe({} as never, { ids: new Set(['CONFLICT-3F']), has: (id) => id === 'CONFLICT-3F', pending: (id) => id === 'CONFLICT-3F' });
+    assert.deepEqual(asked, { has: true, pending: true });
+  });
+});
+
+describe('a candidate declares its revision', () => {
+  // The first lines of the upstream 2025-12-11 document.
+  const seed = '---\nsummary: "Gateway singleton guard using the WebSocket listener bind"\nread_when:\n  - Running or debugging the gateway process\ntitle: "Gateway Lock"\n---\n# Gateway lock\n\nLast updated: 2025-12-11\n';
+  test('by a header line: the upstream 2025-12-11 text, the openclaw summary, an explicit spec-revision line first', () => {
+    assert.equal(declaredRevision(seed)?.revision.id, '2025-12-11');
+    assert.equal(declaredRevision('---\nsummary: "Gateway singleton guard: file lock plus WebSocket/HTTP bind"\ntitle: "Gateway lock"\n---\n\n## Why\n')?.revision.id, 'openclaw-2026.9');
+    assert.equal(declaredRevision('---\nspec-revision: file-lock-2026-02\n---\n# Gateway lock\n\nLast updated: 2025-12-11\n')?.revision.id, 'file-lock-2026-02');
+    assert.equal(declaredRevision('# Some other lock\n\nLast updated: 2024-01-01\n'), undefined);
+    assert.equal(declaredRevision(`${'\n'.repeat(60)}spec-revision: openclaw-2026.9\n`), undefined, 'only the header counts');
+  });
+
+  test('--spec auto: the declared revision with the file and its hash, or the default, said so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glc-rev-'));
+    try {
+      writeFileSync(join(dir, 'lock.md'), '---\nspec-revision: openclaw-2026.9\n---\n');
+      writeFileSync(join(dir, 'other.md'), '# nothing declared\n');
+      const declared = chooseRevision('auto', 'lock.md', dir);
+      assert.equal(declared.spec.id, 'openclaw-2026.9');
+      assert.equal(declared.chosen.chosenBy, 'declared');
+      assert.match(declared.chosen.declaration!.sha256, /^[0-9a-f]{64}$/);
+      assert.deepEqual(chooseRevision('auto', 'other.md', dir).chosen, { id: DEFAULT_REVISION, chosenBy: 'undeclared', declaration: { file: join(dir, 'other.md'), sha256: chooseRevision('auto', 'other.md', dir).chosen.declaration!.sha256 } });
+      assert.deepEqual(chooseRevision('auto', undefined, dir).chosen, { id: DEFAULT_REVISION, chosenBy: 'undeclared' });
+      assert.deepEqual(chooseRevision(undefined, undefined, dir).chosen, { id: DEFAULT_REVISION, chosenBy: 'default' });
+      assert.deepEqual(chooseRevision('file-lock-2026-02', undefined, dir).chosen, { id: 'file-lock-2026-02', chosenBy: 'named' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function instance(extra: Partial<ConflictInstance> = {}): ConflictInstance {
+  return {
+    role: 'second instance (same profile)',
+    path: 'same profile',
+    port: P,
+    exit: { code: 1, signal: null },
+    stdout: '',
+    stderr: `${FILELOCK}\n`,
+    output: `${FILELOCK}\n`,
+    timing: { spawnToExitMs: 5300, idleMs: 5050 },
+    failFastPatienceMs: 60_000,
+    ...extra,
+  };
+}
+const lockInstance = (path: ConflictInstance['path'], extra: Partial<ConflictInstance> = {}) =>
+  instance({ role: path, path, stderr: `GatewayLockError: ${LOCK}\n`, output: `GatewayLockError: ${LOCK}\n`, timing: { spawnToExitMs: 150, idleMs: 10, firstFailedBindMs: 100 }, ...extra });
+
+function rounds(same: ConflictInstance, isolated = lockInstance('isolated profile'), kept: ConflictRound['firstKept'] = { held: true, upgrade: { ok: true } }, count = 3): ConflictObservation {
+  return {
+    rounds: Array.from({ length: count }, () => ({
+      first: { ok: true as const, port: P, listenMs: 200, idleUntilListenMs: 20 },
+      isolated,
+      same,
+      firstKept: kept,
+      foreign: [lockInstance('foreign occupier')],
+    })),
+  };
+}
+
+describe('file-lock-2026-02 criteria', () => {
+  test(quote('CONFLICT-3F', 'On the same-profile path the lock wait W (`lockWaitMs`, 5000 ms) is added to the limits'), () => {
+    const waited = rounds(instance());
+    assert.equal(judgeFailFast(waited, SETTINGS).status, 'fail', 'CONFLICT-3 fails a 5 s lock wait');
+    const allowed = judge('file-lock-2026-02', 'CONFLICT-3F', waited);
+    assert.equal(allowed.status, 'pass', JSON.stringify(allowed));
+    const longer = judge('file-lock-2026-02', 'CONFLICT-3F', rounds(instance({ timing: { spawnToExitMs: 8000, idleMs: 7500 } })));
+    assert.equal(longer.status, 'fail');
+    assert.match((longer as { message: string }).message, /same profile: waited 7480 ms .* \+ 5000 ms allowed/);
+  });
+
+  test(quote('CONFLICT-3F', 'As CONFLICT-3 on the foreign-occupier and isolated-profile paths'), () => {
+    const retried = lockInstance('isolated profile', { timing: { spawnToExitMs: 5150, idleMs: 5000, firstFailedBindMs: 100 } });
+    assert.equal(judge('file-lock-2026-02', 'CONFLICT-3F', rounds(instance(), retried)).status, 'fail', 'no allowance off the same-profile path');
+  });
+
+  test(quote('CONFLICT-2F', 'B′ exits non-zero within the startup ceiling and never listens'), () => {
+    assert.equal(judge('file-lock-2026-02', 'CONFLICT-2F', rounds(instance())).status, 'pass', "the same-profile instance's message is not judged");
+    assert.equal(judge('2025-12-11', 'CONFLICT-2', rounds(instance())).status, 'fail', 'CONFLICT-2 asks the LOCK message of it');
+    assert.equal(judge('file-lock-2026-02', 'CONFLICT-2F', rounds(instance({ exit: { code: 0, signal: null } }))).status, 'fail');
+    assert.equal(judge('file-lock-2026-02', 'CONFLICT-2F', rounds(instance(), lockInstance('isolated profile', { output: 'address in use\n' }))).status, 'fail', 'the isolated instance still owes the LOCK message');
+  });
+
+  test(quote('FILELOCK-1', 'one line of its output contains the FILELOCK message'), () => {
+    const refused = judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance()));
+    assert.equal(refused.status, 'pass', JSON.stringify(refused));
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance({ output: `GatewayLockError: ${LOCK}\n` }))).status, 'fail', 'the LOCK message is not the file lock\'s');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance({ output: 'gateway already running; lock timeout after 5000ms\n' }))).status, 'fail', 'no pid');
+  });
+
+  test(quote('FILELOCK-1', 'is at most W + F, and A still holds its LISTEN socket'), () => {
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance({ timing: { spawnToExitMs: 9000, idleMs: 8000 } }))).status, 'fail');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance(), undefined, { held: false, upgrade: { ok: true } })).status, 'fail');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', rounds(instance({ listenedOn: `127.0.0.1:${P}`, exit: undefined }))).status, 'fail');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', { rounds: [{ ...rounds(instance()).rounds[0]!, firstKept: undefined }] }).status, 'undecided', 'A is read after B′');
+  });
+
+  const crash = (startIdle: number, restartIdle: number): CrashObservation => ({
+    phases: [{ signal: 'SIGKILL', port: P, victim: { ok: true, restarted: false, idleUntilListenMs: startIdle }, restart: { ok: true, listenMs: 300, idleUntilListenMs: restartIdle } }],
+  });
+  test(quote('FILELOCK-2', 'exceeds the killed instance\'s own idle time from spawn to LISTEN by at most the fail-fast budget F'), () => {
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-2', crash(40, 60)).status, 'pass');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-2', crash(40, 5100)).status, 'fail', 'a restart that waited out the stale lock');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-2', { phases: [{ ...crash(40, 60).phases[0]!, restart: { ok: false, failure: { message: 'did not listen' } } }] }).status, 'fail');
+  });
+
+  const artefacts = (sigterm: string[], sigkill: string[] = []): ArtefactObservation => {
+    const run = (signal: ArtefactRun['signal'], paths: string[]): ArtefactRun => ({
+      signal,
+      before: [],
+      snapshotRoots: [{ path: '/tmp/glc-state-x', depth: 6 }],
+      after: paths.map((p) => [p, { ino: 1, mtimeMs: 1, ctimeMs: 1, directory: false }]),
+      held: paths.map((p) => [p, 4242]),
+      own: ['/tmp/glc-state-x', '/tmp/glc-run-x'],
+      pids: [4242],
+      spawnEpochMs: 0,
+    });
+    return { runs: [run('SIGKILL', sigkill), run('SIGTERM', sigterm)] };
+  };
+  const lockFile = '/tmp/glc-run-x/clawdbot-0/gateway.e0e35f75.lock';
+
+  test(quote('FILELOCK-4', 'no artefact CRASH-4 attributes to the candidate has a file name matching the revision\'s lock file name'), () => {
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-4', artefacts([lockFile])).status, 'fail');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-4', artefacts([], [lockFile])).status, 'pass', 'after SIGKILL it is FILELOCK-2\'s to reclaim');
+  });
+
+  test(quote('CRASH-4F', 'is not counted; a note lists it'), () => {
+    const judged = judge('file-lock-2026-02', 'CRASH-4F', artefacts([lockFile], [lockFile]));
+    assert.equal(judged.status, 'pass');
+    assert.match(judged.notes!.join(' '), /not counted: .*gateway\.e0e35f75\.lock/);
+    assert.equal(judge('file-lock-2026-02', 'CRASH-4F', artefacts(['/tmp/glc-run-x/gw.pid'])).status, 'fail', 'any other artefact still counts');
+    assert.equal(judge('2025-12-11', 'CRASH-4', artefacts([lockFile])).status, 'fail');
+  });
+});
+
+describe('openclaw-2026.9 criteria', () => {
+  test(quote('CONFLICT-3L', 'where binds were traced at most 21 binds of P may fail'), () => {
+    const retried = (binds: number, spawnToExitMs: number) =>
+      lockInstance('isolated profile', { timing: { spawnToExitMs, idleMs: spawnToExitMs - 300, firstFailedBindMs: 100, failedBinds: binds, failedBindSpanMs: (binds - 1) * 500 } });
+    const stateRefusal = instance({ output: 'Gateway failed to start: another OpenClaw process owns gateway-lifecycle\n', timing: { spawnToExitMs: 1800, idleMs: 100 } });
+    assert.equal(judge('openclaw-2026.9', 'CONFLICT-3L', rounds(stateRefusal, retried(21, 10_800))).status, 'pass');
+    assert.equal(judge('openclaw-2026.9', 'CONFLICT-3L', rounds(stateRefusal, retried(30, 10_800))).status, 'fail', 'more retries than documented');
+    assert.equal(judge('openclaw-2026.9', 'CONFLICT-3L', rounds(stateRefusal, retried(21, 20_000))).status, 'fail', 'longer than the retries take');
+  });
+
+  test(quote('LAYER-2', "one line of B′'s output contains the lock-timeout message"), () => {
+    const doctor = instance({ output: 'Doctor could not enter maintenance. StateDatabaseCoordinatorContentionError: another OpenClaw process owns gateway-lifecycle\n', timing: { spawnToExitMs: 1800, idleMs: 100 } });
+    assert.equal(judge('openclaw-2026.9', 'LAYER-1', rounds(doctor)).status, 'pass', 'refused in time, the first kept serving');
+    assert.equal(judge('openclaw-2026.9', 'LAYER-2', rounds(doctor)).status, 'fail', 'but not with the documented message');
+    assert.equal(judge('openclaw-2026.9', 'LAYER-2', rounds(instance())).status, 'pass');
+  });
+
+  test(quote('CRASH-4L', 'is not counted after the SIGKILL run, and after the SIGTERM run only when its name ends in .lock.sqlite'), () => {
+    const tree = '/tmp/glc-state-x/.openclaw/tmp/openclaw-0';
+    const run = (signal: ArtefactRun['signal'], paths: string[]): ArtefactRun => ({
+      signal,
+      before: [],
+      snapshotRoots: [],
+      after: paths.map((p) => [p, { ino: 1, mtimeMs: 1, ctimeMs: 1, directory: false }]),
+      held: [],
+      own: ['/tmp/glc-state-x', '/tmp/glc-run-x'],
+      pids: [4242],
+      spawnEpochMs: 0,
+    });
+    const observation = (kill: string[], term: string[]): ArtefactObservation => ({ runs: [run('SIGKILL', kill), run('SIGTERM', term)] });
+    assert.equal(judge('openclaw-2026.9', 'CRASH-4L', observation([`${tree}/gateway.state.lock`], [`${tree}/gateway.state.lock.sqlite`])).status, 'pass');
+    assert.equal(judge('openclaw-2026.9', 'CRASH-4L', observation([], [`${tree}/gateway.state.lock`])).status, 'fail', 'a lock file after a graceful stop');
+    assert.equal(judge('openclaw-2026.9', 'LAYER-6', observation([], [`${tree}/gateway.state.lock`])).status, 'fail');
+    assert.equal(judge('openclaw-2026.9', 'LAYER-6', observation([], [`${tree}/gateway.state.lock.sqlite`])).status, 'pass');
+  });
+});
+
+describe('--spec on the command line', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['an unknown revision', ['--spec', 'nope', '--list'], /^gateway-lock-conformance: --spec names no spec revision: 'nope' \(known: 2025-12-11, file-lock-2026-02, openclaw-2026\.9, auto\)$/],
+    ['an empty revision', ['--spec', '', '--list'], /^gateway-lock-conformance: --spec takes a spec revision or auto, got ''$/],
+    ['a document with a named revision', ['--spec', 'file-lock-2026-02', '--spec-from-file', 'x.md', '--list'], /--spec-from-file is read only with --spec auto, not with --spec file-lock-2026-02$/],
+    ['an unreadable document', ['--spec', 'auto', '--spec-from-file', '/nonexistent/lock.md', '--list'], /^gateway-lock-conformance: cannot read --spec-from-file \/nonexistent\/lock\.md: ENOENT$/],
+    ["another revision's ID", ['--only', 'FILELOCK-1', '--list'], /--only matches no requirement: FILELOCK-1 \(FILELOCK-1 is a requirement of file-lock-2026-02\)$/],
+  ];
+  for (const [name, args, message] of cases) {
+    test(`${name}: one line, exit 2`, async () => assertUsageError(await runCli(args), message));
+  }
+
+  test("a baseline entry of another revision is told, not ignored", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glc-rev-'));
+    try {
+      writeFileSync(join(dir, 'baseline.txt'), 'CONFLICT-3F\n');
+      const run = await runCli(['--expected-failures', join(dir, 'baseline.txt'), '--only', 'BIND-1', '--dry-run']);
+      assertUsageError(run, /expected failures name requirements that spec revision 2025-12-11 does not have: CONFLICT-3F \(file-lock-2026-02\)$/);
+      assert.equal((await runCli(['--spec', 'file-lock-2026-02', '--expected-failures', join(dir, 'baseline.txt'), '--only', 'BIND-1', '--dry-run'])).code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--list --spec lists that revision, headed by its name; the default list is as before', async () => {
+    const listed = await runCli(['--list', '--spec', 'openclaw-2026.9', '--only', 'LAYER-*']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['spec', 'LAYER-1', 'LAYER-2', 'LAYER-6', 'LAYER-7']);
+    const plain = await runCli(['--list']);
+    assert.equal(plain.stdout.trim().split('\n').length, CATALOGUE.requirements.length);
+  });
+});
