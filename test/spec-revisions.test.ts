@@ -78,6 +78,14 @@ describe('the registry', () => {
     }
   });
 
+  test('the report and configuration schemas take every revision\'s IDs', () => {
+    const report = JSON.parse(readFileSync(join(ROOT, 'spec/report.schema.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(ROOT, 'spec/config.schema.json'), 'utf8'));
+    const id = new RegExp(report.$defs.requirementId.pattern);
+    const selection = new RegExp(config.$defs.ids.items.pattern);
+    for (const spec of REVISIONS) for (const r of spec.requirements) assert.ok(id.test(r.id) && selection.test(r.id), `${r.id} fits the schemas`);
+  });
+
   test("every revision's requirement has a check, in catalogue order; its own checks observe as a base ID", () => {
     for (const spec of REVISIONS) {
       const checks = checksOf(spec);
