@@ -5,6 +5,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_REVISION, matchIds, REVISIONS, revision, revisionsWith, type Revision } from './catalog.js';
 import type { Check } from './checks/check.js';
 import { checksOf } from './checks/index.js';
+import { documentedWaitMs } from './judge/revision.js';
 import type { SpecRevision } from './report.js';
 import { packagePath } from './paths.js';
 import { unknownPlaceholders, usesPort } from './run/argv.js';
@@ -185,6 +186,9 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
   };
   // The default, chosen by default, is not written into the options: such a run is as it was.
   if (chosen.chosenBy !== 'default') options.revision = chosen;
+  const wait = documentedWaitMs(spec.params);
+  // The candidate waits its documented time whatever the multiplier: not scaled.
+  if (wait > 0) options.documentedWaitMs = wait;
   const checks = select(input.only, input.skip, spec);
   options.required = requiredIds(input.require, checks, spec);
   return { options, checks };

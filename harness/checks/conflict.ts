@@ -86,6 +86,7 @@ export const firstAndConflicts: Scenario<FirstAndConflicts> = {
             round.isolated = await observeConflict(ctx, isolated, `second instance (isolated profile)${n}`, 'isolated profile', watch(), patience());
             if (secondOpen() || needs.pending('CONFLICT-3', observation)) {
               round.same = await observeConflict(ctx, profile, `second instance (same profile)${n}`, 'same profile', watch(), patience());
+              if (r === 1) round.firstPids = first.family();
             }
             if (secondOpen()) {
               const held = listenSocketsOnPort(profile.port).some((s) => first!.listening.inodes.includes(s.inode));

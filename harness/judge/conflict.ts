@@ -2,7 +2,7 @@
 import { describeBindAttempts, type BindAttempt } from './binds.js';
 import { failFastBudgetMs, judgePath, type ConflictTiming, type FailFastLimits, type StartBaseline } from './fail-fast.js';
 import { describeExitSeen, fail, failed, outputHint, pass, undecided, type ExitSeen, type Failure, type Judgement, type JudgeSettings, type Step } from './judgement.js';
-import { findTemplateLine } from './revision.js';
+import { findTemplateLine, templateValues } from './revision.js';
 import { closestLine, findLockMessage, findTypedLine, LOCK_MESSAGE_TEMPLATE, lockMessage } from './messages.js';
 import { describeStillRunning, type HangSign } from './hang.js';
 import { median, summarize } from './stats.js';
@@ -54,6 +54,11 @@ export interface ConflictRound {
   same?: ConflictInstance;
   /** After both second instances: does the first still hold its socket and answer (CONFLICT-2)? */
   firstKept?: { held: boolean; upgrade: { ok: boolean; error?: string } };
+  /**
+   * The first instance's processes after the same-profile instance ended: a refusal that names
+   * the lock's holder (FILELOCK-1, LAYER-2) must name one of them.
+   */
+  firstPids?: number[];
   /** Instances beside a foreign occupier: 127.0.0.1 first; round 1 adds 0.0.0.0 and [::]. */
   foreign: ConflictInstance[];
 }
@@ -185,6 +190,12 @@ export function judgeLockRefusal(observation: ConflictObservation, settings: Jud
     if (!line) {
       const near = closestLine(same.output, rules.message);
       problems.push(`${same.role}'s output lacks "${rules.message}"${near ? `; closest: "${near}"` : ''}`);
+    } else if (round.firstPids) {
+      // The holder it names is the first instance: any other pid is a lock someone else holds,
+      // or a number that is no pid.
+      const named = templateValues(line, rules.message).filter((v) => v.name === 'pid').map((v) => v.value);
+      const stranger = named.find((pid) => !round.firstPids!.includes(pid));
+      if (stranger !== undefined) problems.push(`${same.role}'s message names pid ${stranger}, not a process of the first instance (${round.firstPids.join(', ') || 'none'})`);
     }
   }
   if (rules.refusal) {

@@ -21,10 +21,11 @@ export const failFastBudgetMs = (settings: JudgeSettings): number => FAIL_FAST_B
 
 /**
  * How long CONFLICT-3 watches an instance on a taken port: three spawn budgets tell a slow exit
- * from a retry loop or a hang; never past the startup ceiling.
+ * from a retry loop or a hang, plus what the judged revision documents as a wait; never past the
+ * startup ceiling.
  */
 export function failFastPatienceMs(baselineStartupMs: number, settings: JudgeSettings): number {
-  return Math.min(settings.startupCeilingMs, 3 * (1.5 * baselineStartupMs + failFastBudgetMs(settings)));
+  return Math.min(settings.startupCeilingMs, 3 * (1.5 * baselineStartupMs + failFastBudgetMs(settings)) + (settings.documentedWaitMs ?? 0));
 }
 
 export interface ConflictTiming {

@@ -39,7 +39,8 @@ export function hangLimits(baseline: StartBaseline, settings: JudgeSettings): Ha
   return {
     patienceMs: started ? failFastPatienceMs(median(baseline.startupMs), settings) : settings.startupCeilingMs,
     baselineIdleMs: baseline.idleMs.length > 0 ? median(baseline.idleMs) : 0,
-    idleBudgetMs: failFastBudgetMs(settings),
+    // A documented lock wait or bind retries idle by design: waiting that long is no hang sign.
+    idleBudgetMs: failFastBudgetMs(settings) + (settings.documentedWaitMs ?? 0),
   };
 }
 

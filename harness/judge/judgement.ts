@@ -30,7 +30,14 @@ export type Judgement = (
 };
 
 /** The settings criteria read: budgets and trials, after --timeout-multiplier. */
-export type JudgeSettings = Pick<RunSettings, 'trials' | 'startupBudgetMs' | 'releaseBudgetMs' | 'exitBudgetMs' | 'startupCeilingMs' | 'timeoutMultiplier' | 'earlyStop'>;
+export type JudgeSettings = Pick<RunSettings, 'trials' | 'startupBudgetMs' | 'releaseBudgetMs' | 'exitBudgetMs' | 'startupCeilingMs' | 'timeoutMultiplier' | 'earlyStop'> & {
+  /**
+   * The longest the judged spec revision lets an instance on a taken port wait before it fails
+   * (its documented lock wait and bind retries; absent or 0 in 2025-12-11): the watch of such an
+   * instance is that much longer, so a documented wait is never cut off as a hang.
+   */
+  documentedWaitMs?: number;
+};
 
 export const pass = (message: string, measurements?: Measurements): Judgement => ({ status: 'pass', message, ...(measurements ? { measurements } : {}) });
 

@@ -23,6 +23,12 @@ export interface RevisionParams {
   lockTreeKeepsAfterStop?: string;
 }
 
+/**
+ * The longest an instance on a taken port may wait under the revision before it fails: its lock
+ * wait and its bind retries, in the worst case one after the other (0 where it documents none).
+ */
+export const documentedWaitMs = (params: RevisionParams): number => (params.lockWaitMs ?? 0) + (params.bindRetryAllowanceMs ?? 0);
+
 /** A parameter the revision must state for this criterion: a missing one is a bug in the revision's data. */
 export function param<K extends keyof RevisionParams>(params: RevisionParams, key: K): NonNullable<RevisionParams[K]> {
   const value = params[key];
@@ -32,10 +38,18 @@ export function param<K extends keyof RevisionParams>(params: RevisionParams, ke
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A message template as a regular expression: `<pid>`, `<ms>` and `<port>` match decimal numbers. */
+/** A message template as a regular expression: `<pid>`, `<ms>` and `<port>` match (capture) decimal numbers. */
 export function templatePattern(template: string): RegExp {
-  const source = escape(template).replace(/<(pid|ms|port)>/g, '\\d+');
+  const source = escape(template).replace(/<(pid|ms|port)>/g, '(\\d+)');
   return new RegExp(source);
+}
+
+/** The numbers a line that matches the template has in place of `<pid>`, `<ms>` and `<port>`, in order. */
+export function templateValues(line: string, template: string): { name: string; value: number }[] {
+  const match = templatePattern(template).exec(line);
+  if (!match) return [];
+  const names = [...template.matchAll(/<(pid|ms|port)>/g)].map((m) => m[1]!);
+  return names.map((name, i) => ({ name, value: Number(match[i + 1]) }));
 }
 
 /** The first line of `output` that contains the template's message (matching rules 1 to 3: one line, ANSI already stripped). */

@@ -52,6 +52,8 @@ export interface ResolvedOptions extends RunSettings {
   readyRegExp?: RegExp;
   /** The spec revision judged and how it was chosen (absent: the default, 2025-12-11). */
   revision?: SpecRevision;
+  /** What the revision documents as an instance's wait on a taken port (judge/revision.ts); absent: none. */
+  documentedWaitMs?: number;
 }
 
 export const DEFAULTS = {
