@@ -3,6 +3,7 @@
  * The listener is bound first thing, exclusively, on loopback only; the OS releases it on any exit.
  */
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 export const DEFAULT_PORT = 18789;
@@ -32,6 +33,14 @@ export interface GatewayHandle {
 
 export interface GatewayOptions {
   port?: number;
+  /**
+   * EADDRINUSE binds retried this many times, `bindRetryIntervalMs` apart, before the lock error
+   * (openclaw-2026.9 documents 20 x 500 ms; 2025-12-11 none: the default).
+   */
+  bindRetries?: number;
+  bindRetryIntervalMs?: number;
+  /** Ends a wait between retries (the wait rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<GatewayHandle> {
@@ -41,7 +50,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
     res.end('gateway: WebSocket upgrade required\n');
   });
-  await bindExclusively(server, port, url);
+  await bindWithRetries(server, port, url, options);
 
   // Loaded after the bind: the lock is taken before the slower part of startup.
   const { WebSocketServer } = await import('ws');
@@ -54,6 +63,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     port,
     close: () => (closing ??= closeGateway(server, wss)),
   };
+}
+
+async function bindWithRetries(server: Server, port: number, url: string, options: GatewayOptions): Promise<void> {
+  for (let retry = 1; ; retry++) {
+    try {
+      return await bindExclusively(server, port, url);
+    } catch (error) {
+      const inUse = ((error as GatewayLockError).cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+      if (!inUse || retry > (options.bindRetries ?? 0)) throw error;
+      await sleep(options.bindRetryIntervalMs ?? 0, undefined, options.signal ? { signal: options.signal } : {});
+    }
+  }
 }
 
 function bindExclusively(server: Server, port: number, url: string): Promise<void> {
