@@ -187,6 +187,9 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
   // The default, chosen by default, is not written into the options: such a run is as it was.
   if (chosen.chosenBy !== 'default') options.revision = chosen;
   const wait = documentedWaitMs(spec.params);
+  if (input.optOutEnv !== undefined && !spec.params.optOutEnv) throw new UsageError(`--opt-out-env: spec revision ${spec.id} documents no opt-out variable`);
+  const optOutEnv = input.optOutEnv ?? spec.params.optOutEnv;
+  if (optOutEnv) options.optOutEnv = optOutEnv;
   // The candidate waits its documented time whatever the multiplier: not scaled.
   if (wait > 0) options.documentedWaitMs = wait;
   const checks = select(input.only, input.skip, spec);

@@ -17,6 +17,13 @@ export interface RevisionParams {
   lockMessage?: string;
   /** Regular expressions for the file names of the revision's own lock files (whole names). */
   lockFiles?: string[];
+  /**
+   * The fields a lock file's JSON names while the gateway runs: `pid` (one of its processes),
+   * `port` (its port P), and any other field that must be present.
+   */
+  lockFileFields?: string[];
+  /** The environment that turns the revision's opt-out on (a second gateway on one config). */
+  optOutEnv?: Record<string, string>;
   /** A regular expression for the directory, inside the profile, that holds the revision's lock tree. */
   lockTree?: string;
   /** A regular expression for the names in the lock tree that may stay after a graceful stop. */

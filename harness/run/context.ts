@@ -52,6 +52,8 @@ export interface SpawnOptions {
   withoutPortEnv?: boolean;
   /** Traces the candidate's bind() calls (CONFLICT checks). */
   trace?: BindTracer;
+  /** Variables set on top of the run's environment for this start (a revision's opt-out). */
+  env?: Record<string, string>;
 }
 
 export class CheckContext {
@@ -164,7 +166,7 @@ export class CheckContext {
   private containmentNoted = false;
 
   /** The environment a candidate on `profile` is spawned with: the harness's, the run's temp dir, then --env. */
-  candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv'> = {}): NodeJS.ProcessEnv {
+  candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv' | 'env'> = {}): NodeJS.ProcessEnv {
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const env: NodeJS.ProcessEnv = { ...process.env };
     // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
@@ -174,6 +176,7 @@ export class CheckContext {
       if (options.withoutPortEnv && value.includes('{port}')) continue;
       env[key] = fill(value, values);
     }
+    for (const [key, value] of Object.entries(options.env ?? {})) env[key] = fill(value, values);
     return env;
   }
 
