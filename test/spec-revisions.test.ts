@@ -420,6 +420,30 @@ describe('a documented wait is waited for', () => {
   });
 });
 
+describe('inherited variables that turn a lock off', () => {
+  // A gateway that says what it got: NODE_ENV=test turns clawdbot's and openclaw's file locks off.
+  const gateway = ['node', '-e', "require('http').createServer((q, r) => { r.statusCode = 426; r.end(); }).listen(+process.argv[1], '127.0.0.1', () => console.log('NODE_ENV=' + process.env.NODE_ENV + ' VITEST=' + process.env.VITEST))", '{port}'];
+  const run = async (extra: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'glc-env-'));
+    try {
+      const json = join(dir, 'r.json');
+      const done = await runCli(['--only', 'BIND-1', '--reporter', 'json', '--reporter-destination', json, ...extra, '--', ...gateway], { env: { NODE_ENV: 'test', VITEST: 'true' } });
+      assert.equal(done.code, 0, done.stderr);
+      return readFileSync(json, 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("are not passed on, and the report says so; --env sets one on purpose", async () => {
+    const plain = await run([]);
+    assert.match(plain, /NODE_ENV=undefined VITEST=undefined/);
+    assert.match(plain, /not passed on to the candidate \(they turn a lock off; --env sets them on purpose\): (VITEST=true NODE_ENV=test|NODE_ENV=test VITEST=true)/);
+    const chosen = await run(['--env', 'NODE_ENV=test']);
+    assert.match(chosen, /NODE_ENV=test VITEST=undefined/);
+  });
+});
+
 describe('--spec on the command line', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown revision', ['--spec', 'nope', '--list'], /^gateway-lock-conformance: --spec names no spec revision: 'nope' \(known: 2025-12-11, file-lock-2026-02, openclaw-2026\.9, auto\)$/],

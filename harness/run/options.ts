@@ -58,6 +58,11 @@ export interface ResolvedOptions extends RunSettings {
   documentedWaitMs?: number;
   /** The environment of the opt-out starts (FILELOCK-3, LAYER-3): --opt-out-env, else the revision's. */
   optOutEnv?: Record<string, string>;
+  /**
+   * Inherited variables a candidate does not get (`NAME` or `NAME=VALUE`, as the revisions'
+   * lockOffEnv): they turn a lock off. --env and a plan's own variables still set them.
+   */
+  withheldEnv?: readonly string[];
 }
 
 export const DEFAULTS = {
