@@ -146,6 +146,12 @@ function loadRevisions(): Revision[] {
 /** Every revision: the default first, then the others in the order of their file names. */
 export const REVISIONS: Revision[] = loadRevisions();
 
+/**
+ * Every revision's `lockOffEnv`: variables a candidate does not inherit from the harness, since
+ * a shell, a CI runner or a service manager that set them would turn a lock off unseen.
+ */
+export const LOCK_OFF_ENV: readonly string[] = [...new Set(REVISIONS.flatMap((r) => r.params.lockOffEnv ?? []))];
+
 export function revision(id: string): Revision {
   const found = REVISIONS.find((r) => r.id === id);
   if (!found) throw new Error(`unknown spec revision ${id}`);

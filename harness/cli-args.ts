@@ -48,11 +48,11 @@ function readBaseline(file: string, what = `--expected-failures ${file}`): strin
   return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
-function parseEnv(entries: string[] | undefined): Record<string, string> {
+function parseEnv(entries: string[] | undefined, flag = '--env'): Record<string, string> {
   const env: Record<string, string> = {};
   for (const entry of entries ?? []) {
     const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env takes K=V, got '${entry}'`);
+    if (eq <= 0) throw new UsageError(`${flag} takes K=V, got '${entry}'`);
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return env;
@@ -108,6 +108,7 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
         config: { type: 'string' },
         spec: { type: 'string' },
         'spec-from-file': { type: 'string' },
+        'opt-out-env': { type: 'string', multiple: true },
         'expected-failures': { type: 'string' },
         'ready-pattern': { type: 'string' },
         'ready-delay': { type: 'string' },
@@ -147,6 +148,7 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
   const spec = values.spec ?? file.spec;
   // The command line's document, or the configuration's (relative to its directory) when --spec does not override its 'spec'.
   const specFromFile = values['spec-from-file'] ?? (file.specFromFile !== undefined && values.spec === undefined ? fromConfig(file.specFromFile) : undefined);
+  const optOutEnv = values['opt-out-env'] !== undefined ? parseEnv(values['opt-out-env'], '--opt-out-env') : file.optOutEnv;
   const run: RunOptions = {
     command: command.length > 0 ? command : (file.command ?? []),
     env: { ...file.env, ...parseEnv(values.env) },
@@ -169,6 +171,7 @@ export function parseCommandLine(argv: string[], context: { cwd?: string } = {})
     ...(cwd !== undefined ? { cwd } : {}),
     ...(spec !== undefined ? { spec } : {}),
     ...(specFromFile !== undefined ? { specFromFile } : {}),
+    ...(optOutEnv !== undefined ? { optOutEnv } : {}),
   };
   return {
     run,

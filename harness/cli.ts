@@ -39,6 +39,8 @@ Spec revision
                               (default ${DEFAULT_REVISION}), or auto: the revision the candidate declares
   --spec-from-file PATH       with --spec auto: the candidate's lock document; a header line declares
                               its revision (e.g. 'spec-revision: ${REVISIONS.at(-1)!.id}'), else the default
+  --opt-out-env K=V           the variable that turns the revision's lock opt-out on (FILELOCK-3,
+                              LAYER-3), for a fork that names it otherwise; repeatable
 Selection
   --list                      print every check of the revision (ID, level, title) and exit
   --only ID[,ID]              run only these checks (globs: 'CRASH-*'); repeatable

@@ -17,6 +17,7 @@ export const CONFIG_FILE_NAME = 'gateway-lock.config.json';
 export interface ConfigValues {
   spec?: string;
   specFromFile?: string;
+  optOutEnv?: Record<string, string>;
   command?: string[];
   env?: Record<string, string>;
   cwd?: string;

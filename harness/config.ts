@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_REVISION, matchIds, REVISIONS, revision, revisionsWith, type Revision } from './catalog.js';
+import { DEFAULT_REVISION, LOCK_OFF_ENV, matchIds, REVISIONS, revision, revisionsWith, type Revision } from './catalog.js';
 import type { Check } from './checks/check.js';
 import { checksOf } from './checks/index.js';
 import { documentedWaitMs } from './judge/revision.js';
@@ -187,6 +187,10 @@ export function resolveRun(input: RunOptions): { options: ResolvedOptions; check
   // The default, chosen by default, is not written into the options: such a run is as it was.
   if (chosen.chosenBy !== 'default') options.revision = chosen;
   const wait = documentedWaitMs(spec.params);
+  if (input.optOutEnv !== undefined && !spec.params.optOutEnv) throw new UsageError(`--opt-out-env: spec revision ${spec.id} documents no opt-out variable`);
+  const optOutEnv = input.optOutEnv ?? spec.params.optOutEnv;
+  if (optOutEnv) options.optOutEnv = optOutEnv;
+  options.withheldEnv = LOCK_OFF_ENV;
   // The candidate waits its documented time whatever the multiplier: not scaled.
   if (wait > 0) options.documentedWaitMs = wait;
   const checks = select(input.only, input.skip, spec);

@@ -17,6 +17,8 @@ import { chooseRevision, declaredRevision } from '../harness/config.js';
 import { planUnits } from '../harness/engine.js';
 import { judgeFailFast, type ConflictInstance, type ConflictObservation, type ConflictRound } from '../harness/judge/conflict.js';
 import type { ArtefactObservation, ArtefactRun, CrashObservation } from '../harness/judge/crash.js';
+import type { OptOutInstance, OptOutObservation } from '../harness/judge/opt-out.js';
+import { documentedWaitMs } from '../harness/judge/revision.js';
 import type { Judgement, JudgeSettings } from '../harness/judge/judgement.js';
 import { specDocuments } from '../harness/spec-docs.js';
 import { assertUsageError, ROOT, runCli } from './helpers/cli.js';
@@ -90,16 +92,22 @@ describe('the registry', () => {
     for (const spec of REVISIONS) {
       const checks = checksOf(spec);
       assert.deepEqual(checks.map((c) => c.id), spec.requirements.map((r) => r.id));
-      for (const c of checks.filter((c) => REVISION_CHECKS[c.id])) assert.ok(c.observesAs && requirement(c.observesAs), `${c.id} observes as a 2025-12-11 ID`);
+      // A revision's own check reads an existing plan's record for a 2025-12-11 ID, or a plan of
+      // its own (the opt-out plan), which no default check needs.
+      const ownPlans = new Set(CHECKS.flatMap((c) => c.scenarios));
+      for (const c of checks.filter((c) => REVISION_CHECKS[c.id])) {
+        if (c.observesAs) assert.ok(requirement(c.observesAs), `${c.id} observes as a 2025-12-11 ID`);
+        else assert.ok(c.scenarios.every((s) => !ownPlans.has(s)), `${c.id} observes as itself on a plan of its own`);
+      }
     }
   });
 
-  test("a revision's checks share one run of each plan, as the default's do", () => {
-    const scenarios = (checks: typeof CHECKS) => planUnits(checks, false).map((u) => `${u.scenario.name}: ${u.checks.length}`);
-    const base = scenarios(CHECKS);
+  test("a revision's checks share one run of each plan, as the default's do; a plan of its own runs once", () => {
+    const base = planUnits(CHECKS, false).map((u) => u.scenario.name);
     for (const spec of REVISIONS.filter((r) => !r.isDefault)) {
-      const units = planUnits(checksOf(spec), false);
-      assert.deepEqual(units.map((u) => u.scenario.name), base.map((b) => b.split(':')[0]), `${spec.id}: the same scenario runs`);
+      const names = planUnits(checksOf(spec), false).map((u) => u.scenario.name);
+      assert.deepEqual(names.filter((n) => base.includes(n)), base, `${spec.id}: the same scenario runs`);
+      assert.deepEqual(names.filter((n) => !base.includes(n)), ['opt-out'], `${spec.id}: one run of the opt-out plan serves its checks`);
     }
   });
 
@@ -283,6 +291,159 @@ describe('openclaw-2026.9 criteria', () => {
   });
 });
 
+describe('the opt-out plan and lock files while running', () => {
+  const optOut = (second: Partial<OptOutInstance>, kept: OptOutObservation['firstKept'] = { held: true, upgrade: { ok: true } }): OptOutObservation => ({
+    env: { CLAWDBOT_ALLOW_MULTI_GATEWAY: '1' },
+    first: { ok: true, port: P, listenMs: 200, idleUntilListenMs: 20 },
+    second: { role: 'second instance (same state dir, opt-out)', port: P + 10, spawnToExitMs: Infinity, idleMs: 30, output: '', ...second },
+    firstKept: kept,
+  });
+  const serving = { listenedOn: `127.0.0.1:${P + 10}`, upgrade: { ok: true } };
+  const refused = { exit: { code: 1, signal: null }, spawnToExitMs: 5300, idleMs: 5050, output: `${FILELOCK}\n` };
+
+  test(quote('FILELOCK-3', 'Pass when B listens on Q while A still listens on P, both answer the upgrade'), () => {
+    const judged = judge('file-lock-2026-02', 'FILELOCK-3', optOut(serving));
+    assert.equal(judged.status, 'pass', JSON.stringify(judged));
+    assert.match((judged as { message: string }).message, /with CLAWDBOT_ALLOW_MULTI_GATEWAY=1, .* listened on 127\.0\.0\.1:41010/);
+    const ignored = judge('file-lock-2026-02', 'FILELOCK-3', optOut(refused));
+    assert.equal(ignored.status, 'fail', 'the file lock was enforced although the variable was set');
+    assert.match((ignored as { message: string }).message, /did not listen on 41010: exit code 1 5300 ms after spawn: gateway already running/);
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-3', optOut({ ...serving, upgrade: { ok: false, error: 'HTTP 503' } })).status, 'fail', 'B must serve');
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-3', optOut(serving, { held: false, upgrade: { ok: true } })).status, 'fail', 'A must keep its socket');
+  });
+
+  test(quote('FILELOCK-3', "B's output does not contain the FILELOCK message"), () => {
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-3', optOut({ ...serving, output: `${FILELOCK}\n` })).status, 'fail');
+  });
+
+  test(quote('LAYER-3', 'Pass when B exits non-zero without listening on Q'), () => {
+    const layer = (o: OptOutObservation) => judge('openclaw-2026.9', 'LAYER-3', { ...o, env: { OPENCLAW_ALLOW_MULTI_GATEWAY: '1' } });
+    assert.equal(layer(optOut(refused)).status, 'pass');
+    const off = layer(optOut(serving));
+    assert.equal(off.status, 'fail');
+    assert.match((off as { message: string }).message, /the opt-out turned state ownership off/);
+    assert.equal(layer(optOut({ ...refused, exit: { code: 0, signal: null } })).status, 'fail', 'exit 0 is no refusal');
+    assert.equal(layer(optOut({ ...refused, idleMs: 7000 })).status, 'fail', 'over the lock wait + F');
+    assert.equal(layer(optOut(refused, { held: true, upgrade: { ok: false, error: 'ECONNRESET' } })).status, 'fail', 'A must keep serving');
+    assert.equal(layer(optOut({ watchedMs: 60_000, hang: 'idle', idleMs: 59_000 })).status, 'fail', 'a hang is no refusal');
+  });
+
+  const lockRun = (signal: ArtefactRun['signal'], files: { path: string; head?: string }[], extra: Partial<ArtefactRun> = {}): ArtefactRun => ({
+    signal,
+    before: [],
+    snapshotRoots: [],
+    after: [],
+    held: [],
+    own: ['/tmp/glc-state-x', '/tmp/glc-run-x'],
+    pids: [4242, 4243],
+    spawnEpochMs: 0,
+    port: P,
+    whileRunning: files,
+    ...extra,
+  });
+  const both = (files: { path: string; head?: string }[]): ArtefactObservation => ({ runs: [lockRun('SIGKILL', files), lockRun('SIGTERM', files)] });
+  const fileLock = (head: unknown, path = '/tmp/glc-run-x/clawdbot-0/gateway.e0e35f75.lock') => ({ path, head: JSON.stringify(head) });
+
+  test(quote('FILELOCK-5', 'exactly one new file matches the lock file name'), () => {
+    const good = judge('file-lock-2026-02', 'FILELOCK-5', both([fileLock({ pid: 4243, configPath: '/x/clawdbot.json' })]));
+    assert.equal(good.status, 'pass', JSON.stringify(good));
+    const none = judge('file-lock-2026-02', 'FILELOCK-5', both([]));
+    assert.match((none as { message: string }).message, /^\(every run\) 0 files named gateway\.\[0-9a-f\]\{8\}\.lock while it ran$/);
+    const two = both([fileLock({ pid: 4242, configPath: 'a' }), fileLock({ pid: 4242, configPath: 'a' }, '/tmp/glc-run-x/clawdbot-0/gateway.00000000.lock')]);
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-5', two).status, 'fail', 'two lock files for one config');
+    const foreign = both([fileLock({ pid: 4242, configPath: 'a' }), fileLock({ pid: 999, configPath: 'b' }, '/tmp/other/gateway.00000000.lock')]);
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-5', foreign).status, 'pass', "another program's lock file in a shared place is not the candidate's");
+  });
+
+  test(quote('FILELOCK-5', "its content is a JSON object whose `pid` is one of the candidate's processes"), () => {
+    const judged = (head: unknown) => judge('file-lock-2026-02', 'FILELOCK-5', both([fileLock(head)]));
+    assert.match((judged({ pid: 999, configPath: 'a' }) as { message: string }).message, /names pid 999, not one of the gateway's processes \(4242, 4243\)/);
+    assert.match((judged({ pid: 4242 }) as { message: string }).message, /has no 'configPath'/);
+    assert.match((judged([4242]) as { message: string }).message, /not a JSON object/);
+    const text = judge('file-lock-2026-02', 'FILELOCK-5', both([{ path: '/tmp/glc-run-x/x-0/gateway.e0e35f75.lock', head: '4242\n' }]));
+    assert.match((text as { message: string }).message, /not a JSON object|is not JSON/);
+  });
+
+  test(quote('LAYER-5', "inside the profile's state dir under a `tmp/<name>-<uid>/` directory"), () => {
+    const tree = '/tmp/glc-state-x/.openclaw/tmp/openclaw-0';
+    const files = (port: number, dir = tree) => [
+      { path: `${dir}/gateway.state.lock`, head: JSON.stringify({ pid: 4242, port }) },
+      { path: `${dir}/gateway.1a2b3c4d.lock`, head: JSON.stringify({ pid: 4242, port }) },
+      { path: `${dir}/gateway.state.lock.sqlite`, head: 'SQLite format 3' },
+    ];
+    const good = judge('openclaw-2026.9', 'LAYER-5', both(files(P)));
+    assert.equal(good.status, 'pass', JSON.stringify(good));
+    assert.match((judge('openclaw-2026.9', 'LAYER-5', both(files(P + 1))) as { message: string }).message, /names port 41001, not 41000/);
+    const outside = judge('openclaw-2026.9', 'LAYER-5', both(files(P, '/tmp/glc-run-x/openclaw-0')));
+    assert.equal(outside.status, 'fail', 'the lock tree is inside the state dir');
+    assert.match((outside as { message: string }).message, /0 files named gateway\.state\.lock in the state dir's lock tree .*; elsewhere: \/tmp\/glc-run-x\/openclaw-0\/gateway\.state\.lock/);
+  });
+});
+
+describe('a documented wait is waited for', () => {
+  test("the watch of an instance on a taken port and the hang sign's idle budget grow by the revision's lock wait and bind retries", async () => {
+    const { hangLimits } = await import('../harness/judge/hang.js');
+    const { failFastPatienceMs } = await import('../harness/judge/fail-fast.js');
+    const base = { startupMs: [100], idleMs: [10] };
+    const seed = hangLimits(base, SETTINGS);
+    const layers = hangLimits(base, { ...SETTINGS, documentedWaitMs: documentedWaitMs(revision('openclaw-2026.9').params) });
+    assert.equal(documentedWaitMs(revision('openclaw-2026.9').params), 17_000, 'a 5 s lock wait and 12 s of bind retries');
+    assert.equal(documentedWaitMs(revision(DEFAULT_REVISION).params), 0);
+    assert.equal(layers.patienceMs - seed.patienceMs, 17_000);
+    assert.equal(layers.idleBudgetMs - seed.idleBudgetMs, 17_000);
+    assert.ok(failFastPatienceMs(100, { ...SETTINGS, documentedWaitMs: 5000 }) > 5000 + 1000, "a fast gateway's 5 s lock wait is inside the patience");
+  });
+
+  test('the retry-loop rule takes the bind retries a revision allows, and no more', () => {
+    const looping = (binds: number) => lockInstance('foreign occupier', { timing: { spawnToExitMs: 100 + (binds - 1) * 500 + 50, idleMs: (binds - 1) * 500, firstFailedBindMs: 100, failedBinds: binds, failedBindSpanMs: (binds - 1) * 500 } });
+    const one = (foreign: ConflictInstance): ConflictObservation => ({ rounds: [{ ...rounds(instance({ timing: { spawnToExitMs: 300, idleMs: 50 } })).rounds[0]!, foreign: [foreign] }] });
+    const seed = judgeFailFast(one(looping(21)), SETTINGS);
+    assert.equal(seed.status, 'fail', 'decided in round 1 on the seed');
+    assert.match((seed as { message: string }).message, /a retry loop, 21 binds of port P failed over 10\.0 s/);
+    const layers = judge('openclaw-2026.9', 'CONFLICT-3L', one(looping(21)));
+    assert.notEqual(layers.status, 'fail', `20 documented retries are no retry loop: ${JSON.stringify(layers)}`);
+    const more = judge('openclaw-2026.9', 'CONFLICT-3L', one(looping(30)));
+    assert.equal(more.status, 'fail', '29 retries over 14.5 s are');
+    assert.match((more as { message: string }).message, /a retry loop, 30 binds of port P failed over 14\.5 s, .*budget 1000 ms \+ 12000 ms allowed/);
+  });
+
+  test(quote('FILELOCK-1', 'one line of its output contains the FILELOCK message'), () => {
+    const observation = (pids: number[]) => {
+      const o = rounds(instance());
+      o.rounds[0]!.firstPids = pids;
+      return o;
+    };
+    assert.equal(judge('file-lock-2026-02', 'FILELOCK-1', observation([4241, 4242])).status, 'pass', 'the message names the first instance (pid 4242)');
+    const stranger = judge('file-lock-2026-02', 'FILELOCK-1', observation([5000]));
+    assert.equal(stranger.status, 'fail');
+    assert.match((stranger as { message: string }).message, /names pid 4242, not a process of the first instance \(5000\)/);
+  });
+});
+
+describe('inherited variables that turn a lock off', () => {
+  // A gateway that says what it got: NODE_ENV=test turns clawdbot's and openclaw's file locks off.
+  const gateway = ['node', '-e', "require('http').createServer((q, r) => { r.statusCode = 426; r.end(); }).listen(+process.argv[1], '127.0.0.1', () => console.log('NODE_ENV=' + process.env.NODE_ENV + ' VITEST=' + process.env.VITEST))", '{port}'];
+  const run = async (extra: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'glc-env-'));
+    try {
+      const json = join(dir, 'r.json');
+      const done = await runCli(['--only', 'BIND-1', '--reporter', 'json', '--reporter-destination', json, ...extra, '--', ...gateway], { env: { NODE_ENV: 'test', VITEST: 'true' } });
+      assert.equal(done.code, 0, done.stderr);
+      return readFileSync(json, 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test("are not passed on, and the report says so; --env sets one on purpose", async () => {
+    const plain = await run([]);
+    assert.match(plain, /NODE_ENV=undefined VITEST=undefined/);
+    assert.match(plain, /not passed on to the candidate \(they turn a lock off; --env sets them on purpose\): (VITEST=true NODE_ENV=test|NODE_ENV=test VITEST=true)/);
+    const chosen = await run(['--env', 'NODE_ENV=test']);
+    assert.match(chosen, /NODE_ENV=test VITEST=undefined/);
+  });
+});
+
 describe('--spec on the command line', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown revision', ['--spec', 'nope', '--list'], /^gateway-lock-conformance: --spec names no spec revision: 'nope' \(known: 2025-12-11, file-lock-2026-02, openclaw-2026\.9, auto\)$/],
@@ -290,6 +451,8 @@ describe('--spec on the command line', () => {
     ['a document with a named revision', ['--spec', 'file-lock-2026-02', '--spec-from-file', 'x.md', '--list'], /--spec-from-file is read only with --spec auto, not with --spec file-lock-2026-02$/],
     ['an unreadable document', ['--spec', 'auto', '--spec-from-file', '/nonexistent/lock.md', '--list'], /^gateway-lock-conformance: cannot read --spec-from-file \/nonexistent\/lock\.md: ENOENT$/],
     ["another revision's ID", ['--only', 'FILELOCK-1', '--list'], /--only matches no requirement: FILELOCK-1 \(FILELOCK-1 is a requirement of file-lock-2026-02\)$/],
+    ['an opt-out variable without a value', ['--spec', 'file-lock-2026-02', '--opt-out-env', 'GATEWAY_MULTI', '--dry-run'], /^gateway-lock-conformance: --opt-out-env takes K=V, got 'GATEWAY_MULTI'$/],
+    ['an opt-out variable for a revision without one', ['--opt-out-env', 'GATEWAY_MULTI=1', '--dry-run'], /^gateway-lock-conformance: --opt-out-env: spec revision 2025-12-11 documents no opt-out variable$/],
   ];
   for (const [name, args, message] of cases) {
     test(`${name}: one line, exit 2`, async () => assertUsageError(await runCli(args), message));
@@ -310,7 +473,7 @@ describe('--spec on the command line', () => {
   test('--list --spec lists that revision, headed by its name; the default list is as before', async () => {
     const listed = await runCli(['--list', '--spec', 'openclaw-2026.9', '--only', 'LAYER-*']);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['spec', 'LAYER-1', 'LAYER-2', 'LAYER-6', 'LAYER-7']);
+    assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]), ['spec', 'LAYER-1', 'LAYER-2', 'LAYER-3', 'LAYER-5', 'LAYER-6', 'LAYER-7']);
     const plain = await runCli(['--list']);
     assert.equal(plain.stdout.trim().split('\n').length, CATALOGUE.requirements.length);
   });

@@ -1,7 +1,7 @@
 /** CRASH observation plans: gateways killed and crashed, the port at their exit, restarts, artefacts. */
 import { tmpdir } from 'node:os';
 import type { ArtefactObservation, ArtefactRun, AtExit, CrashObservation, CrashPhase, CrashSignal } from '../judge/crash.js';
-import { environOf, heldArtefacts, isInside, mergePlaces, namedPid, placesInEnvironment, scanArtefacts, stampPaths, type ScanRoot } from '../observe/artefacts.js';
+import { environOf, heldArtefacts, isInside, mergePlaces, namedPid, placesInEnvironment, readHead, scanArtefacts, stampPaths, type ArtefactStamp, type ScanRoot } from '../observe/artefacts.js';
 import { bindProbe, portHolders } from '../observe/probes.js';
 import { listenSocketsOnPort, TCP_LISTEN, tcpSocketsOnPort } from '../observe/procfs.js';
 import type { CandidateProcess } from '../run/candidate.js';
@@ -119,6 +119,24 @@ function placesOf(pids: number[]): ScanRoot[] {
 }
 
 /**
+ * The artefacts that are new or changed since the read before the spawn, in `found` and among those
+ * held open anywhere, each with the head of its content where it is a small regular file.
+ */
+function newArtefacts(found: Map<string, ArtefactStamp>, before: Map<string, ArtefactStamp>, held: Map<string, number>): { path: string; head?: string }[] {
+  const paths = new Set([...found.keys(), ...held.keys()]);
+  const fresh = [...paths].filter((path) => {
+    const stamp = found.get(path) ?? stampPaths([path]).get(path);
+    if (!stamp) return false;
+    const old = before.get(path);
+    return !old || stamp.ctimeMs !== old.ctimeMs || stamp.ino !== old.ino;
+  });
+  return fresh.sort().map((path) => {
+    const head = readHead(path, 4096);
+    return head !== undefined ? { path, head } : { path };
+  });
+}
+
+/**
  * Two starts (stopped by SIGKILL, then SIGTERM), each between two reads of the places where lock
  * and pid artefacts land, with what the candidate held open while it ran. The places: its
  * profile and the run's temp dir (its own), /tmp, /var/tmp and the host's temp dir, and every
@@ -159,6 +177,8 @@ export const artefacts: Scenario<ArtefactObservation> = {
       const pids = candidate.family();
       const held = heldArtefacts(pids);
       const places = placesOf(pids);
+      run.port = profile.port;
+      run.whileRunning = newArtefacts(scanArtefacts(mergePlaces([...roots, ...places]), skip), before, held);
       candidate.signalGateway(signal);
       ctx.event(`${signal} sent`, `to pid ${candidate.gatewayPid}`);
       // One exit budget for the stop: a gateway that ignores the signal is killed after it, once

@@ -21,6 +21,9 @@ import { check, check2, observedAs, type Check, type Scenario } from './check.js
 import { firstAndConflicts } from './conflict.js';
 import { artefacts, crashes } from './crash.js';
 import { stopBySigint, stopBySigterm, stopWithClients } from './shutdown.js';
+import { optOut } from './opt-out.js';
+import { judgeOptOutRefusal, judgeOptOutSideBySide } from '../judge/opt-out.js';
+import { judgeLockFilesWhileRunning } from '../judge/lock-files.js';
 
 export const CHECKS: Check[] = [
   check('BIND-1', firstAndConflicts, (o) => judgeLoopbackListener(o.first)),
@@ -70,7 +73,9 @@ export const REVISION_CHECKS: Record<string, RevisionCheck> = {
   'FILELOCK-1': (p) =>
     as('CONFLICT-2', check('FILELOCK-1', firstAndConflicts, (o, s) => judgeLockRefusal(o, s, { lockWaitMs: param(p, 'lockWaitMs'), message: param(p, 'lockMessage'), refusal: true }))),
   'FILELOCK-2': () => as('CRASH-2', check('FILELOCK-2', crashes, (o, s) => judgeReclaimAfterKill(o, failFastBudgetMs(s)))),
+  'FILELOCK-3': (p) => check('FILELOCK-3', optOut, (o) => judgeOptOutSideBySide(o, param(p, 'lockMessage'))),
   'FILELOCK-4': (p) => as('CRASH-4', check('FILELOCK-4', artefacts, (o) => judgeLockFilesRemoved(o, (path) => isLockFile(path, param(p, 'lockFiles'))))),
+  'FILELOCK-5': (p) => as('CRASH-4', check('FILELOCK-5', artefacts, (o) => judgeLockFilesWhileRunning(o, { lockFiles: param(p, 'lockFiles'), fields: param(p, 'lockFileFields') }))),
   // openclaw-2026.9
   'CONFLICT-2L': () => as('CONFLICT-2', check('CONFLICT-2L', firstAndConflicts, judgeSecondInstanceBehindLock)),
   'CONFLICT-3L': (p) => {
@@ -96,6 +101,9 @@ export const REVISION_CHECKS: Record<string, RevisionCheck> = {
   'LAYER-1': (p) => as('CONFLICT-2', check('LAYER-1', firstAndConflicts, (o, s) => judgeLockRefusal(o, s, { lockWaitMs: param(p, 'lockWaitMs'), refusal: true }))),
   'LAYER-2': (p) =>
     as('CONFLICT-2', check('LAYER-2', firstAndConflicts, (o, s) => judgeLockRefusal(o, s, { lockWaitMs: param(p, 'lockWaitMs'), message: param(p, 'lockMessage'), refusal: false }))),
+  'LAYER-3': (p) => check('LAYER-3', optOut, (o, s) => judgeOptOutRefusal(o, s, param(p, 'lockWaitMs'))),
+  'LAYER-5': (p) =>
+    as('CRASH-4', check('LAYER-5', artefacts, (o) => judgeLockFilesWhileRunning(o, { lockFiles: param(p, 'lockFiles'), fields: param(p, 'lockFileFields'), lockTree: param(p, 'lockTree') }))),
   'LAYER-6': (p) => as('CRASH-4', check('LAYER-6', artefacts, (o) => judgeLockFilesRemoved(o, (path) => isLockFile(path, param(p, 'lockFiles'))))),
   'LAYER-7': () => as('CRASH-2', check('LAYER-7', crashes, (o, s) => judgeReclaimAfterKill(o, failFastBudgetMs(s)))),
 };

@@ -165,6 +165,14 @@ export interface ArtefactRun {
   pids: number[];
   /** Epoch ms, 1 s before the spawn (ctime granularity). */
   spawnEpochMs: number;
+  /** The gateway's port P. */
+  port?: number;
+  /**
+   * Once it was ready, before the signal: the artefacts new or changed since the spawn, in the
+   * places read and among those it held open, with the head of each (up to 4 KiB) that is a
+   * regular file. A revision's lock files are read from here (FILELOCK-5, LAYER-5).
+   */
+  whileRunning?: { path: string; head?: string }[];
 }
 
 export interface ArtefactObservation {

@@ -17,6 +17,19 @@ export interface RevisionParams {
   lockMessage?: string;
   /** Regular expressions for the file names of the revision's own lock files (whole names). */
   lockFiles?: string[];
+  /**
+   * The fields a lock file's JSON names while the gateway runs: `pid` (one of its processes),
+   * `port` (its port P), and any other field that must be present.
+   */
+  lockFileFields?: string[];
+  /** The environment that turns the revision's opt-out on (a second gateway on one config). */
+  optOutEnv?: Record<string, string>;
+  /**
+   * Variables that turn a lock layer of the revision off or change it (`NAME`: set to anything
+   * non-empty; `NAME=VALUE`: that value): a test runner's, a supervisor's, the opt-out. A
+   * candidate does not inherit them from the harness (run/context.ts), whatever the revision judged.
+   */
+  lockOffEnv?: string[];
   /** A regular expression for the directory, inside the profile, that holds the revision's lock tree. */
   lockTree?: string;
   /** A regular expression for the names in the lock tree that may stay after a graceful stop. */

@@ -5,7 +5,7 @@
  * `/tmp/<name>-<uid>/`; users put TMPDIR, HOME and state dirs anywhere (a CI runner's TMPDIR is
  * often a few levels below /tmp); and on a shared host other programs and harness runs write there too.
  */
-import { closeSync, openSync, readSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import { isInside, type ArtefactStamp, type ScanRoot } from '../judge/crash.js';
 
@@ -71,6 +71,21 @@ export function stampPaths(paths: Iterable<string>): Map<string, ArtefactStamp> 
     if (stamp) found.set(path, stamp);
   }
   return found;
+}
+
+/** The first `bytes` bytes of a regular file as UTF-8; undefined for a directory or what cannot be read. */
+export function readHead(path: string, bytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Paths with a lock artefact's name that the processes hold open, wherever they are, and by which pid. */

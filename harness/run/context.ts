@@ -52,6 +52,8 @@ export interface SpawnOptions {
   withoutPortEnv?: boolean;
   /** Traces the candidate's bind() calls (CONFLICT checks). */
   trace?: BindTracer;
+  /** Variables set on top of the run's environment for this start (a revision's opt-out). */
+  env?: Record<string, string>;
 }
 
 export class CheckContext {
@@ -162,11 +164,35 @@ export class CheckContext {
     return candidate;
   }
   private containmentNoted = false;
+  private withheldNoted = false;
+
+  /**
+   * Drops the inherited variables that turn a lock off (options.withheldEnv), unless --env sets
+   * them; the record says once which it dropped, so that a shell's NODE_ENV=test or a service
+   * manager's INVOCATION_ID cannot change a verdict unseen.
+   */
+  private withhold(env: NodeJS.ProcessEnv): void {
+    const dropped: string[] = [];
+    for (const entry of this.options.withheldEnv ?? []) {
+      const eq = entry.indexOf('=');
+      const name = eq < 0 ? entry : entry.slice(0, eq);
+      const value = env[name];
+      if (value === undefined || value === '' || name in this.options.env) continue;
+      if (eq >= 0 && value !== entry.slice(eq + 1)) continue;
+      delete env[name];
+      dropped.push(`${name}=${value}`);
+    }
+    if (dropped.length > 0 && !this.withheldNoted) {
+      this.withheldNoted = true;
+      this.note(`not passed on to the candidate (they turn a lock off; --env sets them on purpose): ${dropped.join(' ')}`);
+    }
+  }
 
   /** The environment a candidate on `profile` is spawned with: the harness's, the run's temp dir, then --env. */
-  candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv'> = {}): NodeJS.ProcessEnv {
+  candidateEnv(profile: Profile, options: Pick<SpawnOptions, 'withoutPortEnv' | 'env'> = {}): NodeJS.ProcessEnv {
     const values: PlaceholderValues = { port: String(profile.port), stateDir: profile.stateDir };
     const env: NodeJS.ProcessEnv = { ...process.env };
+    this.withhold(env);
     // Temp files of the run's candidates land where no other program writes (CRASH-4 can tell
     // theirs from the host's) and outlive one start (a build's compile cache warms up once).
     if (!TEMP_VARIABLES.some((name) => name in this.options.env)) for (const name of TEMP_VARIABLES) env[name] = this.runTmpDir;
@@ -174,6 +200,7 @@ export class CheckContext {
       if (options.withoutPortEnv && value.includes('{port}')) continue;
       env[key] = fill(value, values);
     }
+    for (const [key, value] of Object.entries(options.env ?? {})) env[key] = fill(value, values);
     return env;
   }
 

@@ -36,6 +36,8 @@ export interface RunOptions {
   spec?: string;
   /** With `spec: 'auto'`: the candidate's own lock document, whose header may declare a revision. */
   specFromFile?: string;
+  /** --opt-out-env: the variables that turn the revision's lock opt-out on, instead of those it documents. */
+  optOutEnv?: Record<string, string>;
 }
 
 export interface ResolvedOptions extends RunSettings {
@@ -54,6 +56,13 @@ export interface ResolvedOptions extends RunSettings {
   revision?: SpecRevision;
   /** What the revision documents as an instance's wait on a taken port (judge/revision.ts); absent: none. */
   documentedWaitMs?: number;
+  /** The environment of the opt-out starts (FILELOCK-3, LAYER-3): --opt-out-env, else the revision's. */
+  optOutEnv?: Record<string, string>;
+  /**
+   * Inherited variables a candidate does not get (`NAME` or `NAME=VALUE`, as the revisions'
+   * lockOffEnv): they turn a lock off. --env and a plan's own variables still set them.
+   */
+  withheldEnv?: readonly string[];
 }
 
 export const DEFAULTS = {
