@@ -1,11 +1,13 @@
 /**
- * The mutation suite: the harness runs every fixture of fixtures/catalog.json and must report
- * exactly the entry's `expectFail` set: a surviving mutant or a false failure fails this test.
- * Every entry runs with shared planning and early stop (the defaults). The entries of a fixed
- * rotation, which together fail every requirement, also run --isolated and must give identical
- * statuses: a planning that changes a verdict fails it. The soak (FIXTURE_PLANNINGS=all) runs
- * every entry every way, --no-early-stop too: an early stop that changes a verdict fails it.
- * Prints the kill matrix (fixture x ID); fixtures/README.md holds the same matrix, checked fresh
+ * The mutation suite: the harness runs every fixture of fixtures/catalog.json against the entry's
+ * spec revision (`spec`, default 2025-12-11) and must report exactly the entry's `expectFail`
+ * set: a surviving mutant or a false failure fails this test. Per revision, the broken entries
+ * together fail every ID of the revision and the good ones pass every ID. Every entry runs with
+ * shared planning and early stop (the defaults). The entries of a fixed rotation, which per
+ * revision together fail every ID, also run --isolated and must give identical statuses: a
+ * planning that changes a verdict fails it. The soak (FIXTURE_PLANNINGS=all) runs every entry
+ * every way, --no-early-stop too: an early stop that changes a verdict fails it. Prints a kill
+ * matrix (fixture x ID) per revision; fixtures/README.md holds the same matrices, checked fresh
  * (regenerate with npm run fixtures:readme).
  */
 import assert from 'node:assert/strict';
@@ -15,13 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import { parseCommandLine } from '../harness/cli-args.js';
-import { CATALOGUE } from '../harness/catalog.js';
-import { resolveRun } from '../harness/config.js';
+import { REVISIONS } from '../harness/catalog.js';
 import { runConformance } from '../harness/index.js';
 import type { Report } from '../harness/report.js';
 import { DEFAULT_GATEWAY_PORT, waitForDefaultPort } from '../harness/run/ports.js';
 import { ROOT, processesWith } from './helpers/cli.js';
-import { FIXTURES, FIXTURES_DIR, README, expectedMatrix, freshReadme, matrix, selectedIds, type Fixture } from './helpers/fixture-matrix.js';
+import { FIXTURES, FIXTURES_DIR, README, byRevision, freshReadme, harnessOptions, matrix, missingMatrices, selectedIds, specOf, type Fixture } from './helpers/fixture-matrix.js';
 
 
 // The candidates are not what c8 measures here: under `npm test` every mutant would write a V8
@@ -29,7 +30,6 @@ import { FIXTURES, FIXTURES_DIR, README, expectedMatrix, freshReadme, matrix, se
 // share, and input that c8's report then reads. The harness runs in this process, still measured.
 delete process.env.NODE_V8_COVERAGE;
 
-const IDS = CATALOGUE.requirements.map((r) => r.id);
 const fixtures = FIXTURES;
 /**
  * The default trials (5, with early stop: a clear series ends after 3) and --concurrency (the
@@ -73,6 +73,8 @@ describe('the fixture catalogue', () => {
     assert.ok(fixtures.length >= 20, `${fixtures.length} fixtures`);
     assert.equal(new Set(fixtures.map((f) => f.name)).size, fixtures.length, 'unique names');
     for (const f of fixtures) {
+      assert.ok(REVISIONS.some((r) => r.id === specOf(f)), `${f.name}: spec ${f.spec} is no spec revision`);
+      assert.ok(!(f.harnessArgs ?? []).includes('--spec'), `${f.name}: the revision goes in 'spec', not in harnessArgs`);
       assert.ok(f.argv.some((w) => w.includes('{port}')), `${f.name}: argv uses {port}`);
       for (const id of f.expectFail) assert.ok(selectedIds(f).includes(id), `${f.name}: ${id} is unknown or not selected by its harnessArgs`);
       if (f.bindsDefaultPort) assert.ok(!selectedIds(f).includes('BIND-2'), `${f.name}: binds 18789 while holding the lock BIND-2 needs: --skip BIND-2`);
@@ -81,21 +83,28 @@ describe('the fixture catalogue', () => {
     }
   });
 
-  test('the rotation run every way in npm test fails every requirement too, and holds a good entry', () => {
-    const picked = rotation(fixtures);
-    assert.deepEqual(IDS.filter((id) => !picked.some((f) => f.expectFail.includes(id))), []);
-    assert.ok(picked.some((f) => f.kind === 'good'));
-    console.log(`rotation (shared and isolated): ${picked.map((f) => f.name).join(', ')}`);
+  test('the rotation run every way in npm test fails every ID of every revision too, and holds a good entry of each', () => {
+    for (const { id: revision, ids, fixtures: entries } of byRevision(fixtures)) {
+      const picked = rotation(entries);
+      assert.deepEqual(ids.filter((id) => !picked.some((f) => f.expectFail.includes(id))), [], `${revision}: IDs the rotation does not fail`);
+      assert.ok(picked.some((f) => f.kind === 'good'), `${revision}: a good entry in the rotation`);
+      console.log(`rotation of ${revision} (shared and isolated): ${picked.map((f) => f.name).join(', ')}`);
+    }
   });
 
-  test('together the broken fixtures fail every requirement, MUST and SHOULD', () => {
-    const killed = new Set(fixtures.flatMap((f) => f.expectFail));
-    assert.deepEqual(IDS.filter((id) => !killed.has(id)), []);
+  test('per revision, the broken fixtures fail every ID (MUST and SHOULD) and the good ones pass every ID', () => {
+    for (const { id: revision, ids, fixtures: entries } of byRevision(fixtures)) {
+      const killed = new Set(entries.flatMap((f) => f.expectFail));
+      assert.deepEqual(ids.filter((id) => !killed.has(id)), [], `${revision}: IDs no broken entry of the revision fails`);
+      const passed = new Set(entries.filter((f) => f.kind === 'good').flatMap(selectedIds));
+      assert.deepEqual(ids.filter((id) => !passed.has(id)), [], `${revision}: IDs no good entry of the revision runs`);
+    }
   });
 
-  test('fixtures/README.md holds the current kill matrix', () => {
+  test('fixtures/README.md holds the current kill matrix of every revision', () => {
     const text = readFileSync(README, 'utf8');
-    assert.equal(text, freshReadme(text), 'run npm run fixtures:readme to regenerate the matrix');
+    assert.deepEqual(missingMatrices(text), [], 'a <!-- matrix:<revision>:start --> ... end block per revision');
+    assert.equal(text, freshReadme(text), 'run npm run fixtures:readme to regenerate the matrices');
   });
 });
 
@@ -125,11 +134,12 @@ const PLANNINGS = [
 const EVERY_PLANNING = process.env.FIXTURE_PLANNINGS === 'all';
 
 /**
- * The entries run both ways in npm test: the first good entry, then a smallest set of broken ones
- * that together fail every ID (an exact set cover, found by branching on the killers of the
- * first uncovered ID; among the smallest, the one with the fewest entries marked slow, then the
- * first in catalogue order). So isolated planning is proven to keep every kind of kill, and a
- * correct gateway's passes, on every run of npm test, with as few doubled runs as that takes.
+ * The entries of one revision run both ways in npm test: its first good entry, then a smallest set
+ * of its broken ones that together fail every ID (an exact set cover, found by branching on the
+ * killers of the first uncovered ID; among the smallest, the one with the fewest entries marked
+ * slow, then the first in catalogue order). So isolated planning is proven to keep every kind of
+ * kill, and a correct gateway's passes, on every run of npm test, with as few doubled runs as
+ * that takes.
  */
 function rotation(entries: Fixture[]): Fixture[] {
   const broken = entries.filter((f) => f.kind === 'broken');
@@ -149,7 +159,7 @@ function rotation(entries: Fixture[]): Fixture[] {
   const order = (f: Fixture) => entries.indexOf(f);
   return [...entries.filter((f) => f.kind === 'good').slice(0, 1), ...(best ?? []).sort((a, b) => order(a) - order(b))];
 }
-const ROTATION = new Set(rotation(fixtures).map((f) => f.name));
+const ROTATION = new Set(byRevision(fixtures).flatMap((group) => rotation(group.fixtures)).map((f) => f.name));
 /** npm test: every entry shared, the rotation also isolated; the soak: every entry every way. */
 const planningsOf = (fixture: Fixture) => (EVERY_PLANNING ? PLANNINGS : ROTATION.has(fixture.name) ? PLANNINGS.slice(0, 2) : PLANNINGS.slice(0, 1));
 
@@ -166,7 +176,7 @@ async function judge(fixture: Fixture, t: TestContext): Promise<void> {
   const statuses = new Map<string, string>();
   const notJudged = new Set<string>();
   for (const planning of planningsOf(fixture)) {
-    const report = await harness(fixture, [...SELF_TEST_ARGS, ...planning.args, ...(fixture.harnessArgs ?? []), '--', ...argv]);
+    const report = await harness(fixture, [...SELF_TEST_ARGS, ...planning.args, ...harnessOptions(fixture), '--', ...argv]);
     const name = `${fixture.name} (${planning.name})`;
     const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
     if (planning.name === 'shared') observed.set(fixture.name, { failing, selected: report.options.selected });
@@ -194,8 +204,10 @@ async function judge(fixture: Fixture, t: TestContext): Promise<void> {
 
 describe('the harness judges every fixture exactly as catalogued', () => {
   after(() => {
-    const rows = fixtures.filter((f) => observed.has(f.name)).map((f) => ({ name: f.name, ...observed.get(f.name)! }));
-    console.log(`kill matrix (observed):\n${matrix(rows)}`);
+    for (const { id: revision, ids, fixtures: entries } of byRevision(fixtures)) {
+      const rows = entries.filter((f) => observed.has(f.name)).map((f) => ({ name: f.name, ...observed.get(f.name)! }));
+      console.log(`kill matrix of ${revision} (observed):\n${matrix(ids, rows)}`);
+    }
     assert.deepEqual(processesWith(FIXTURES_DIR), [], 'fixture processes outlived the harness');
   });
 
@@ -204,7 +216,8 @@ describe('the harness judges every fixture exactly as catalogued', () => {
     const rank = (f: Fixture) => (f.bindsDefaultPort ? 0 : f.slow ? 1 : 2);
     for (const fixture of [...fixtures].sort((a, b) => rank(a) - rank(b))) {
       const ways = planningsOf(fixture).map((p) => p.name).join(', ');
-      test(`${fixture.name} (${fixture.kind}) fails exactly [${fixture.expectFail.join(', ')}]: ${ways}`, { timeout: 900_000 }, (t) => judge(fixture, t));
+      const spec = fixture.spec ? `, spec ${fixture.spec}` : '';
+      test(`${fixture.name} (${fixture.kind}${spec}) fails exactly [${fixture.expectFail.join(', ')}]: ${ways}`, { timeout: 900_000 }, (t) => judge(fixture, t));
     }
   });
 });
