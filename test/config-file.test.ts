@@ -66,7 +66,7 @@ describe('a run from the configuration file', () => {
 
 describe('a bad configuration is one line naming the key', () => {
   const cases: [string, unknown, RegExp][] = [
-    ['an unknown key', { trails: 5 }, /^gateway-lock\.config\.json: unknown key 'trails' \(known keys: spec, specFromFile, command, env, /],
+    ['an unknown key', { trails: 5 }, /^gateway-lock\.config\.json: unknown key 'trails' \(known keys: spec, specFromFile, optOutEnv, command, env, /],
     ['a nested unknown key', { reporters: [{ reporter: 'tap', dest: 'x' }] }, /^gateway-lock\.config\.json: unknown key 'reporters\[0\]\.dest'$/],
     ['a string for a number', { trials: '5' }, /^gateway-lock\.config\.json: 'trials' must be integer$/],
     ['zero trials', { trials: 0 }, /^gateway-lock\.config\.json: 'trials' must be >= 1$/],
