@@ -1,8 +1,8 @@
 /**
  * Soak of the fixture self-test: runs test/fixtures.test.ts N times in a row while K busy loops
  * keep the cores loaded, every entry with shared planning, --isolated and --no-early-stop (each
- * run requires identical statuses all three ways), and requires the same observed kill matrix
- * every time.
+ * run requires identical statuses all three ways), and requires the same observed kill matrices
+ * every time (each entry judged against its own spec revision, the statuses of that revision's IDs).
  *   npm run soak -- [--runs N] [--hogs K]     (defaults: 20 runs, one hog per core)
  * Exit 0 when every run passed with identical results, 1 otherwise, 2 on bad arguments.
  */
@@ -56,7 +56,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 
 for (let i = 0; i < hogCount; i++) hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { detached: true, stdio: 'ignore' }));
 
-/** fixture name -> its failing IDs, from the reports one self-test run wrote. */
+/** fixture name and planning -> every check's status, from the reports one self-test run wrote (IDs of the entry's revision). */
 function observed(dir: string): Map<string, string> {
   const matrix = new Map<string, string>();
   for (const file of readdirSync(dir).sort()) {
