@@ -1,0 +1,3 @@
+#!/bin/bash
+# upgrade.sh PORT: one WebSocket upgrade to 127.0.0.1:PORT, prints the status line
+curl -s -m 3 -i -N -H "Connection: Upgrade" -H "Upgrade: websocket" -H "Sec-WebSocket-Version: 13" -H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" "http://127.0.0.1:$1/" 2>/dev/null | head -1
