@@ -148,7 +148,7 @@ function readTruth(file: string): Set<string> {
   return new Set(readFileSync(file, 'utf8').split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean));
 }
 
-/** Startup p50 (BIND-5 first; else one start's), readiness and CONFLICT-3 measurements, those that exist. */
+/** Startup p50 (BIND-5 first; else one start's), readiness and CONFLICT-3 measurements (also of a revision's CONFLICT-3F or -3L), those that exist. */
 function measurements(checks: CheckResult[]): string[] {
   const byStartup = [...checks].sort((a, b) => Number(b.id === 'BIND-5') - Number(a.id === 'BIND-5'));
   const p50 = byStartup.find((c) => c.measurements['startup.p50'] !== undefined);
@@ -160,7 +160,7 @@ function measurements(checks: CheckResult[]): string[] {
   ];
   for (const check of checks) {
     for (const [name, value] of Object.entries(check.measurements)) {
-      if (/^ready/i.test(name) || check.id === 'CONFLICT-3') parts.push(`${check.id} ${name} ${value} ms`);
+      if (/^ready/i.test(name) || /^CONFLICT-3[A-Z]?$/.test(check.id)) parts.push(`${check.id} ${name} ${value} ms`);
     }
   }
   return parts;
