@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
- * npm run real-builds [-- [name...] [--variant NAME ...|--all-variants] [-- harness options]]
+ * npm run real-builds [-- [name...] [--variant NAME ...|--all-variants] [--spec seed|own|both] [-- harness options]]
  *
  * For each real build (default: every one) and each variant (default: `default`): install the
- * build (cached, real-builds/install.sh), run the harness against its launcher, in the variant's
- * shape, with --strict and its expected-failures.txt, then print a verdict table against that
- * truth and a summary line; at the end a summary table of every run. Exit 0 only if every harness
- * run exited 0. REAL_BUILDS_REPORTS=<dir> keeps each report as <dir>/<name>-<variant>.json, and the
- * closing matrix of every run (builds x checks, as `gateway-lock-conformance compare` prints it) as
- * <dir>/matrix.md.
+ * build (cached, real-builds/install.sh), then run the harness against its launcher, in the
+ * variant's shape, with --strict, once per revision: `--spec 2025-12-11` (the seed) with its
+ * expected-failures.txt and `--spec <own>` (the revision the build documents, REVISION in its
+ * build.env) with its expected-failures.<own>.txt; --spec seed or own runs one of them (default:
+ * both). Each run prints a summary line; each build and variant then one verdict table, seed and own
+ * verdicts side by side against their truths; at the end a summary table of every run. Exit 0 only
+ * if every harness run exited 0. REAL_BUILDS_REPORTS=<dir> keeps each report as
+ * <dir>/<name>-<variant>-<revision>.json, and the closing matrix of every run (builds x checks, as
+ * `gateway-lock-conformance compare` prints it) as <dir>/matrix.md.
  * Every temp dir made here (reports, a variant's TMPDIR or HOME) is removed afterwards.
  */
 import { spawn } from 'node:child_process';
@@ -16,12 +19,34 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { constants, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_REVISION, revision } from '../harness/catalog.js';
 import type { CheckResult, Report } from '../harness/report.js';
 import { runCost } from '../harness/reporters/cost.js';
 import { realBuildsMatrix, type KeptReport } from './matrix.js';
+import { table, verdictRows, type Column } from './verdicts.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILDS = ['openclaw', 'clawdbot'];
+const SEED = DEFAULT_REVISION;
+
+/**
+ * The revision a build documents, from the REVISION line of its build.env (clawdbot ships the
+ * seed's document but implements file-lock-2026-02, so this cannot be read from the package).
+ */
+function ownRevision(name: string): string {
+  const env = readFileSync(join(ROOT, 'real-builds', name, 'build.env'), 'utf8');
+  const id = /^REVISION=(\S+)$/m.exec(env)?.[1];
+  if (!id) throw new Error(`real-builds/${name}/build.env names no REVISION`);
+  return id;
+}
+
+/** The truth a run on `spec` is held to: the seed's expected-failures.txt, else expected-failures.<spec>.txt. */
+const truthFile = (name: string, spec: string) => `real-builds/${name}/expected-failures${spec === SEED ? '' : `.${spec}`}.txt`;
+
+type SpecChoice = 'seed' | 'own' | 'both';
+const SPEC_CHOICES: SpecChoice[] = ['seed', 'own', 'both'];
+const revisionsOf = (name: string, choice: SpecChoice): string[] =>
+  choice === 'seed' ? [SEED] : choice === 'own' ? [ownRevision(name)] : [...new Set([SEED, ownRevision(name)])];
 
 /** Temp dirs made by this run, removed at its end (also after an error or a signal). */
 const madeDirs: string[] = [];
@@ -123,21 +148,7 @@ function readTruth(file: string): Set<string> {
   return new Set(readFileSync(file, 'utf8').split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean));
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ').trimEnd()).join('\n') + '\n';
-}
-
-function verdicts(checks: CheckResult[], truth: Set<string>): string {
-  const rows = [['ID', 'level', 'status', 'outcome', 'truth', 'agrees?']];
-  for (const check of checks) {
-    const expected = truth.has(check.id) ? 'fail' : 'pass';
-    rows.push([check.id, check.level, check.status, check.outcome, expected, check.status === expected ? 'yes' : 'NO']);
-  }
-  return table(rows);
-}
-
-/** Startup p50 (BIND-5 first; else one start's), readiness and CONFLICT-3 measurements, those that exist. */
+/** Startup p50 (BIND-5 first; else one start's), readiness and CONFLICT-3 measurements (also of a revision's CONFLICT-3F or -3L), those that exist. */
 function measurements(checks: CheckResult[]): string[] {
   const byStartup = [...checks].sort((a, b) => Number(b.id === 'BIND-5') - Number(a.id === 'BIND-5'));
   const p50 = byStartup.find((c) => c.measurements['startup.p50'] !== undefined);
@@ -149,7 +160,7 @@ function measurements(checks: CheckResult[]): string[] {
   ];
   for (const check of checks) {
     for (const [name, value] of Object.entries(check.measurements)) {
-      if (/^ready/i.test(name) || check.id === 'CONFLICT-3') parts.push(`${check.id} ${name} ${value} ms`);
+      if (/^ready/i.test(name) || /^CONFLICT-3[A-Z]?$/.test(check.id)) parts.push(`${check.id} ${name} ${value} ms`);
     }
   }
   return parts;
@@ -158,10 +169,14 @@ function measurements(checks: CheckResult[]): string[] {
 interface Outcome {
   build: string;
   variant: string;
+  revision: string;
   wallS: string;
   code: number;
+  spawns: string;
   agrees: string;
   disagreements: string;
+  /** The run's verdicts against its truth, for the build's table (none without a report). */
+  column?: Column;
 }
 
 async function install(name: string): Promise<number> {
@@ -174,16 +189,15 @@ async function install(name: string): Promise<number> {
 /** Every report of this invocation, for the closing matrix. */
 const kept: KeptReport[] = [];
 
-async function runOne(name: string, variant: Variant, harnessOptions: string[]): Promise<Outcome> {
-  const dir = join(ROOT, 'real-builds', name);
-  const label = `${name} (${variant.name})`;
+async function runOne(name: string, variant: Variant, spec: string, harnessOptions: string[]): Promise<Outcome> {
+  const label = `${name} (${variant.name}, ${spec})`;
   process.stderr.write(`\n=== real-builds: ${label}: ${variant.what}\n`);
   const tmp = makeTempDir(tmpdir(), `glc-real-builds-${name}-${variant.name}-`);
   const reportFile = join(tmp, 'report.json');
-  const expectedFailures = `real-builds/${name}/expected-failures.txt`;
+  const expectedFailures = truthFile(name, spec);
   const shape = variant.shape();
   const args = [
-    'dist/harness/cli.js', '--strict', '--expected-failures', expectedFailures, '--json', reportFile, ...shape.harness, ...harnessOptions,
+    'dist/harness/cli.js', '--strict', '--spec', spec, '--expected-failures', expectedFailures, '--json', reportFile, ...shape.harness, ...harnessOptions,
     '--', `real-builds/${name}/gateway`, '--port', '{port}', '--state-dir', '{stateDir}', ...shape.launcher,
   ];
   process.stderr.write(`real-builds: ${label}: node ${args.join(' ')}\n`);
@@ -191,24 +205,24 @@ async function runOne(name: string, variant: Variant, harnessOptions: string[]):
   const code = await run(process.execPath, args, false);
   const wallS = ((Date.now() - started) / 1000).toFixed(1);
 
-  const outcome: Outcome = { build: name, variant: variant.name, wallS, code, agrees: '-', disagreements: '-' };
+  const outcome: Outcome = { build: name, variant: variant.name, revision: spec, wallS, code, spawns: '-', agrees: '-', disagreements: '-' };
   let summary = `${label}: wall ${wallS} s, harness exit ${code}`;
   if (existsSync(reportFile)) {
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
-    kept.push({ label: `${name}-${variant.name}`, report });
-    const truth = readTruth(join(dir, 'expected-failures.txt'));
-    process.stdout.write(`\n${label} verdicts against ${expectedFailures}:\n`);
-    process.stdout.write(verdicts(report.checks, truth));
+    kept.push({ label: `${name}-${variant.name}-${spec}`, report });
+    const truth = readTruth(join(ROOT, expectedFailures));
+    outcome.column = { label: `${spec === SEED ? 'seed' : 'own'} ${spec}`, checks: report.checks, truth };
     const differ = report.checks.filter((check) => check.status !== (truth.has(check.id) ? 'fail' : 'pass'));
     outcome.agrees = `${report.checks.length - differ.length} of ${report.checks.length}`;
     outcome.disagreements = differ.map((check) => `${check.id} ${check.status}`).join(', ') || 'none';
     const cost = runCost(report);
-    summary += `, verdicts agree ${outcome.agrees}`;
+    outcome.spawns = String(cost.spawns);
+    summary += `, verdicts agree ${outcome.agrees} (${expectedFailures})`;
     summary += `, ${cost.spawns} spawns, spawn to ready p50 ${(cost.medianSpawnToReadyMs / 1000).toFixed(2)} s: ${cost.startupEquivalents.toFixed(1)} startup-equivalents (target <= 14, issue 16)`;
     summary += `, ${measurements(report.checks).join(', ')}`;
     // REAL_BUILDS_REPORTS=dir keeps every report (the verdict tables in a closing note cite them).
     if (process.env.REAL_BUILDS_REPORTS) {
-      const kept = join(process.env.REAL_BUILDS_REPORTS, `${name}-${variant.name}.json`);
+      const kept = join(process.env.REAL_BUILDS_REPORTS, `${name}-${variant.name}-${spec}.json`);
       copyFileSync(reportFile, kept);
       summary += `, report kept at ${kept}`;
     }
@@ -219,20 +233,37 @@ async function runOne(name: string, variant: Variant, harnessOptions: string[]):
   return outcome;
 }
 
-const USAGE = `usage: npm run real-builds -- [${BUILDS.join('|')}...] [--variant ${VARIANTS.map((v) => v.name).join('|')} ...|--all-variants] [-- harness options]`;
+/** The build's table: its runs' verdicts side by side, a changed requirement in the row of the one it replaces. */
+function buildTable(name: string, variant: string, outcomes: Outcome[]): string {
+  const columns = outcomes.flatMap((o) => (o.column ? [o.column] : []));
+  const replaces = new Map(outcomes.flatMap((o) => revision(o.revision).requirements.flatMap((r) => (r.replaces ? [[r.id, r.replaces] as const] : []))));
+  const missing = outcomes.filter((o) => !o.column).map((o) => `${o.revision} (no report)`);
+  const title = `\n${name} (${variant}): verdicts against the hand-measured truth${missing.length > 0 ? `; no column for ${missing.join(', ')}` : ''}:\n`;
+  return columns.length > 0 ? title + table(verdictRows(columns, replaces)) : title;
+}
 
-/** The builds, variants and harness options, or the reason for a usage error. */
-function parse(argv: string[]): { names: string[]; variants: Variant[]; harnessOptions: string[] } | string {
+const USAGE = `usage: npm run real-builds -- [${BUILDS.join('|')}...] [--variant ${VARIANTS.map((v) => v.name).join('|')} ...|--all-variants] [--spec ${SPEC_CHOICES.join('|')}] [-- harness options]`;
+
+/** The builds, variants, revisions and harness options, or the reason for a usage error. */
+function parse(argv: string[]): { names: string[]; variants: Variant[]; spec: SpecChoice; harnessOptions: string[] } | string {
   const split = argv.indexOf('--');
   const ours = split < 0 ? argv : argv.slice(0, split);
   const harnessOptions = split < 0 ? [] : argv.slice(split + 1);
   if (harnessOptions.includes('--')) return 'a third -- (harness options come after the second)';
+  // The runner chooses each run's revision and its truth; a harness --spec would judge against another.
+  if (harnessOptions.some((o) => o === '--spec' || o.startsWith('--spec='))) return `--spec is the runner's (${SPEC_CHOICES.join('|')}), before the second --`;
   const names: string[] = [];
   const variantNames: string[] = [];
   let all = false;
+  let spec: SpecChoice = 'both';
   for (let i = 0; i < ours.length; i++) {
     const word = ours[i]!;
     if (word === '--all-variants') all = true;
+    else if (word === '--spec' || word.startsWith('--spec=')) {
+      const value = word === '--spec' ? ours[++i] : word.slice('--spec='.length);
+      if (!SPEC_CHOICES.includes(value as SpecChoice)) return `--spec takes ${SPEC_CHOICES.join(', ')}, got ${value ?? 'nothing'}`;
+      spec = value as SpecChoice;
+    }
     else if (word === '--variant' || word.startsWith('--variant=')) {
       const value = word === '--variant' ? ours[++i] : word.slice('--variant='.length);
       if (!value) return '--variant needs a name';
@@ -250,13 +281,19 @@ function parse(argv: string[]): { names: string[]; variants: Variant[]; harnessO
     const wrong = names.filter((name) => !appliesTo(variant, name));
     if (wrong.length > 0) return `variant ${variant.name} is for ${variant.builds!.join(', ')} only, not ${wrong.join(', ')}`;
   }
-  return { names: names.length > 0 ? names : BUILDS, variants, harnessOptions };
+  return { names: names.length > 0 ? names : BUILDS, variants, spec, harnessOptions };
 }
 
 async function main(argv: string[]): Promise<number> {
   const parsed = parse(argv);
   if (typeof parsed === 'string') {
     process.stderr.write(`${USAGE} (${parsed})\n`);
+    return 2;
+  }
+  // Every truth a run will be held to exists, before the first run of many minutes.
+  const missing = parsed.names.flatMap((name) => revisionsOf(name, parsed.spec).map((spec) => truthFile(name, spec))).filter((file) => !existsSync(join(ROOT, file)));
+  if (missing.length > 0) {
+    process.stderr.write(`real-builds: no truth at ${missing.join(', ')}\n`);
     return 2;
   }
   const outcomes: Outcome[] = [];
@@ -271,11 +308,16 @@ async function main(argv: string[]): Promise<number> {
         continue;
       }
       for (const variant of variants) {
-        if (interrupted) break;
-        const outcome = await runOne(name, variant, parsed.harnessOptions);
-        outcomes.push(outcome);
-        codes.push(outcome.code);
-        removeMadeDirs(); // this run's TMPDIR, HOME and report dir, before the next run
+        const pair: Outcome[] = [];
+        for (const spec of revisionsOf(name, parsed.spec)) {
+          if (interrupted) break;
+          const outcome = await runOne(name, variant, spec, parsed.harnessOptions);
+          pair.push(outcome);
+          codes.push(outcome.code);
+          removeMadeDirs(); // this run's TMPDIR, HOME and report dir, before the next run
+        }
+        if (pair.length > 0) process.stdout.write(buildTable(name, variant.name, pair));
+        outcomes.push(...pair);
       }
     }
   } finally {
@@ -283,8 +325,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (outcomes.length > 0) {
     process.stdout.write('\nreal-builds summary:\n');
-    const rows = [['build', 'variant', 'wall', 'harness exit', 'agrees', 'disagreements']];
-    for (const o of outcomes) rows.push([o.build, o.variant, `${o.wallS} s`, String(o.code), o.agrees, o.disagreements]);
+    const rows = [['build', 'variant', 'revision', 'wall', 'spawns', 'harness exit', 'agrees', 'disagreements']];
+    for (const o of outcomes) rows.push([o.build, o.variant, o.revision, `${o.wallS} s`, o.spawns, String(o.code), o.agrees, o.disagreements]);
     process.stdout.write(table(rows));
   }
   if (kept.length > 0) {
