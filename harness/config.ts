@@ -13,8 +13,13 @@ import { DEFAULTS, STARTUP_CEILING_FACTOR, defaultConcurrency, type ResolvedOpti
 
 export class UsageError extends Error {}
 
-export function referenceCommand(): string[] {
-  return [process.execPath, packagePath('dist/reference-impl/cli.js'), '--port', '{port}'];
+/**
+ * The bundled reference gateway, in the mode of the revision judged: a run with no command and
+ * `--spec file-lock-2026-02` judges the reference's file lock, not its bind-only lock.
+ */
+export function referenceCommand(revisionId: string = DEFAULT_REVISION): string[] {
+  const mode = revisionId === DEFAULT_REVISION ? [] : ['--lock-revision', revisionId, '--state-dir', '{stateDir}'];
+  return [process.execPath, packagePath('dist/reference-impl/cli.js'), '--port', '{port}', ...mode];
 }
 
 function isExecutableFile(path: string): boolean {
@@ -131,14 +136,14 @@ export function specChoiceText(chosen: SpecRevision): string {
 export function resolveRun(input: RunOptions): { options: ResolvedOptions; checks: Check[] } {
   const cwd = resolve(input.cwd ?? process.cwd());
   if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--cwd is not a directory: ${cwd}`);
-  const command = input.command && input.command.length > 0 ? input.command : referenceCommand();
+  const { spec, chosen } = chooseRevision(input.spec, input.specFromFile, cwd);
+  const command = input.command && input.command.length > 0 ? input.command : referenceCommand(spec.id);
   const env = input.env ?? {};
   const unknown = unknownPlaceholders([...command, ...Object.values(env)]);
   if (unknown.length > 0) throw new UsageError(`unknown placeholder ${unknown.join(', ')} (known: {port}, {stateDir})`);
   if (!usesPort(command)) throw new UsageError('the command has no {port} placeholder: the harness must choose the port (e.g. -- my-gateway --port {port})');
   checkExecutable(command[0]!, cwd, env);
 
-  const { spec, chosen } = chooseRevision(input.spec, input.specFromFile, cwd);
   const expectedFailures = new Set(input.expectedFailures ?? []);
   const unknownIds = [...expectedFailures].filter((id) => revisionsWith(id).length === 0);
   if (unknownIds.length > 0) throw new UsageError(`expected failures name unknown requirements: ${unknownIds.join(', ')}`);

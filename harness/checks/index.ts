@@ -93,6 +93,7 @@ export const REVISION_CHECKS: Record<string, RevisionCheck> = {
           const profile = run.own[0]!;
           if (!isInside(a.path, profile) || !tree.test(a.path.slice(profile.length))) return undefined;
           if (run.signal === 'SIGKILL') return 'in the state dir\'s lock tree, reclaimed after SIGKILL (LAYER-7)';
+          if (isLockFile(a.path, param(p, 'lockFiles'))) return 'a lock file of the revision, which LAYER-6 judges after a graceful stop';
           return keeps.test(baseName(a.path)) ? 'a coordinator the lock tree keeps after a graceful stop' : undefined;
         }),
       ),

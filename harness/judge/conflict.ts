@@ -150,6 +150,18 @@ function firstKeptProblems(kept: NonNullable<ConflictRound['firstKept']>): strin
 /** An instance that must be refused (exit non-zero, never listen), whatever it prints; empty when it was. */
 const refusalProblems = (instance: ConflictInstance, patienceMs: number): string[] => lockFailureProblems(instance, patienceMs, { message: false });
 
+/**
+ * "spawn to exit at most 1.5 × median baseline spawn-to-LISTEN + W + F": a refusal that came later
+ * than a normal start plus the lock wait, said as a problem; undefined when it came in time.
+ */
+export function lateRefusal(instance: { role: string; timing: { spawnToExitMs: number } }, baselineStartupMs: number[], lockWaitMs: number, settings: JudgeSettings): string | undefined {
+  const startup = baselineStartupMs.length > 0 ? median(baselineStartupMs) : 0;
+  const limit = 1.5 * startup + lockWaitMs + failFastBudgetMs(settings);
+  const took = instance.timing.spawnToExitMs;
+  if (!(Number.isFinite(took) && took > limit)) return undefined;
+  return `${instance.role} exited ${Math.round(took)} ms after spawn, over 1.5 x a normal start's ${Math.round(startup)} ms + the lock wait of ${lockWaitMs} ms + ${failFastBudgetMs(settings)} ms`;
+}
+
 /** What a lock in front of the listener documents for a refused same-profile instance. */
 export interface LockRefusalRules {
   /** The longest it may wait for the lock, ms. */
@@ -183,6 +195,9 @@ export function judgeLockRefusal(observation: ConflictObservation, settings: Jud
     measurements.idleBeyondStartup = beyond;
     if (Number.isFinite(same.timing.spawnToExitMs)) measurements.spawnToExit = same.timing.spawnToExitMs;
     if (same.exit && beyond > limit) problems.push(`${same.role} waited ${Math.round(beyond)} ms (idle time beyond a normal start's ${Math.round(baseIdle)} ms), over the lock wait of ${rules.lockWaitMs} ms + ${failFastBudgetMs(settings)} ms`);
+    // On a loaded host a lock polled every 100 ms is seldom idle: wall time bounds the wait too.
+    const late = lateRefusal(same, firsts.map((f) => f.listenMs), rules.lockWaitMs, settings);
+    if (same.exit && late) problems.push(late);
   }
   let line: string | undefined;
   if (rules.message !== undefined) {

@@ -8,6 +8,7 @@ import { failFastBudgetMs } from './fail-fast.js';
 import { describeStillRunning, type HangSign } from './hang.js';
 import { describeExitSeen, fail, failed, pass, undecided, type ExitSeen, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { findTemplateLine } from './revision.js';
+import { lateRefusal } from './conflict.js';
 
 /** What the opt-out scenario saw. */
 export interface OptOutObservation {
@@ -95,6 +96,8 @@ export function judgeOptOutRefusal(observation: OptOutObservation, settings: Jud
   else {
     if (second.exit.code === 0 && !second.exit.signal) problems.push(`${second.role} exited with code 0`);
     if (beyond > lockWaitMs + budget) problems.push(`${second.role} waited ${Math.round(beyond)} ms (idle time beyond a normal start's ${Math.round(first.idleUntilListenMs)} ms), over the lock wait of ${lockWaitMs} ms + ${budget} ms`);
+    const late = lateRefusal({ role: second.role, timing: { spawnToExitMs: second.spawnToExitMs } }, [first.listenMs], lockWaitMs, settings);
+    if (late) problems.push(late);
   }
   if (!firstKept) return problems.length > 0 ? fail(problems.join('; '), {}, measurements) : undecided(measurements);
   if (!firstKept.held) problems.push('the first instance no longer holds its listening socket');
