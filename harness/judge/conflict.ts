@@ -204,7 +204,8 @@ export function judgeLockRefusal(observation: ConflictObservation, settings: Jud
     line = findTemplateLine(same.output, rules.message);
     if (!line) {
       const near = closestLine(same.output, rules.message);
-      problems.push(`${same.role}'s output lacks "${rules.message}"${near ? `; closest: "${near}"` : ''}`);
+      // Nothing like it: what it did print is what the maintainer needs to see.
+      problems.push(`${same.role}'s output lacks "${rules.message}"${near ? `; closest: "${near}"` : outputHint(same.output)}`);
     } else if (round.firstPids) {
       // The holder it names is the first instance: any other pid is a lock someone else holds,
       // or a number that is no pid.
