@@ -106,7 +106,8 @@ async function main(argv: string[]): Promise<number> {
   if (request.action === 'list') return process.stdout.write(listChecks(request.run)), 0;
 
   const { options, checks } = resolveRun(request.run);
-  if (request.action === 'plan') return process.stdout.write(planText(planRun(checks, options), options)), 0;
+  // A plan of another revision says which, and how it was chosen (--spec auto), as a run's first line does.
+  if (request.action === 'plan') return process.stdout.write((options.revision ? `spec ${specChoiceText(options.revision)}\n` : '') + planText(planRun(checks, options), options)), 0;
   // With --verbose (or GLC_TRACE) every step is printed already, and a progress line would tangle with it.
   const tracing = request.verbose || Boolean(process.env.GLC_TRACE);
   let progress: Progress | undefined;

@@ -481,6 +481,14 @@ describe('--spec on the command line', () => {
     }
   });
 
+  test('--dry-run --spec heads the plan with the revision, as a run does; the default plan is as before', async () => {
+    const planned = await runCli(['--dry-run', '--spec', 'file-lock-2026-02']);
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, /^spec file-lock-2026-02.*\nPlan: /);
+    assert.match(planned.stdout, /opt-out +2 +FILELOCK-3/);
+    assert.match((await runCli(['--dry-run'])).stdout, /^Plan: /);
+  });
+
   test('--list --spec lists that revision, headed by its name; the default list is as before', async () => {
     const listed = await runCli(['--list', '--spec', 'openclaw-2026.9', '--only', 'LAYER-*']);
     assert.equal(listed.code, 0, listed.stderr);
