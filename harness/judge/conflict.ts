@@ -140,7 +140,8 @@ function judgeSecondInstances(observation: ConflictObservation, settings: JudgeS
   return pass(rules.sameProfileMessage ? 'both second instances failed with the lock message; the first kept serving' : 'the isolated-profile instance failed with the lock message, the same-profile instance was refused; the first kept serving');
 }
 
-function firstKeptProblems(kept: NonNullable<ConflictRound['firstKept']>): string[] {
+/** What is wrong with the first instance after a second one met it: its socket, its upgrade. */
+export function firstKeptProblems(kept: NonNullable<ConflictRound['firstKept']>): string[] {
   const problems: string[] = [];
   if (!kept.held) problems.push('the first instance no longer holds its listening socket');
   if (!kept.upgrade.ok) problems.push(`the first instance no longer answers a WebSocket upgrade: ${kept.upgrade.error}`);

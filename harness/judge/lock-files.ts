@@ -5,7 +5,7 @@
  */
 import { isInside, type ArtefactObservation, type ArtefactRun } from './crash.js';
 import { fail, failed, pass, undecided, type Judgement } from './judgement.js';
-import { baseName } from './revision.js';
+import { baseName, isLockFile } from './revision.js';
 
 export interface LockFileRules {
   /** The revision's lock file names (regular expressions for whole names): one file each. */
@@ -18,12 +18,8 @@ export interface LockFileRules {
 
 /** What is wrong with one lock file's content; empty when it names the gateway as the revision says. */
 function contentProblems(path: string, head: string | undefined, run: ArtefactRun, fields: string[]): string[] {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(head ?? '');
-  } catch {
-    return [`${path} is not JSON: ${JSON.stringify((head ?? '').slice(0, 80))}`];
-  }
+  const payload = parsed(head);
+  if (payload === NOT_JSON) return [`${path} is not JSON: ${JSON.stringify((head ?? '').slice(0, 80))}`];
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return [`${path} holds ${JSON.stringify(payload)}, not a JSON object`];
   const record = payload as Record<string, unknown>;
   const problems: string[] = [];
@@ -43,11 +39,18 @@ function contentProblems(path: string, head: string | undefined, run: ArtefactRu
  */
 function isCandidates(file: { path: string; head?: string }, run: ArtefactRun): boolean {
   if (run.own.some((dir) => isInside(file.path, dir)) || run.held.some(([path]) => path === file.path)) return true;
+  const pid = (parsed(file.head) as { pid?: unknown } | null)?.pid;
+  return typeof pid === 'number' && run.pids.includes(pid);
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** A file's head as JSON, or NOT_JSON. */
+function parsed(head: string | undefined): unknown {
   try {
-    const pid = (JSON.parse(file.head ?? '') as { pid?: unknown }).pid;
-    return typeof pid === 'number' && run.pids.includes(pid);
+    return JSON.parse(head ?? '');
   } catch {
-    return false;
+    return NOT_JSON;
   }
 }
 
@@ -68,8 +71,7 @@ export function judgeLockFilesWhileRunning(observation: ArtefactObservation, rul
     const profile = run.own[0]!;
     const problems: string[] = [];
     for (const name of rules.lockFiles) {
-      const pattern = new RegExp(`^(?:${name})$`);
-      const named = run.whileRunning.filter((f) => pattern.test(baseName(f.path)) && isCandidates(f, run));
+      const named = run.whileRunning.filter((f) => isLockFile(f.path, [name]) && isCandidates(f, run));
       const placed = tree ? named.filter((f) => isInside(f.path, profile) && tree.test(f.path.slice(profile.length))) : named;
       if (placed.length !== 1) {
         const elsewhere = named.filter((f) => !placed.includes(f)).map((f) => f.path);

@@ -8,7 +8,7 @@ import { failFastBudgetMs } from './fail-fast.js';
 import { describeStillRunning, type HangSign } from './hang.js';
 import { describeExitSeen, fail, failed, pass, undecided, type ExitSeen, type Judgement, type JudgeSettings, type Step } from './judgement.js';
 import { findTemplateLine } from './revision.js';
-import { lateRefusal } from './conflict.js';
+import { firstKeptProblems, lateRefusal } from './conflict.js';
 
 /** What the opt-out scenario saw. */
 export interface OptOutObservation {
@@ -42,6 +42,7 @@ const variables = (env: Record<string, string>): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
+/** B's answer to the upgrade on Q. */
 function upgradeProblem(who: string, upgrade: { ok: boolean; error?: string } | undefined): string | undefined {
   if (!upgrade) return `${who} was not asked for an upgrade`;
   return upgrade.ok ? undefined : `${who} did not answer the upgrade: ${upgrade.error}`;
@@ -68,9 +69,7 @@ export function judgeOptOutSideBySide(observation: OptOutObservation, lockMessag
     const line = findTemplateLine(second.output, lockMessage);
     if (line) problems.push(`${second.role} printed the lock message although it serves: ${line.trim()}`);
   }
-  if (!firstKept.held) problems.push('the first instance no longer holds its listening socket');
-  const first101 = upgradeProblem('the first instance', firstKept.upgrade);
-  if (first101) problems.push(first101);
+  problems.push(...firstKeptProblems(firstKept));
   if (problems.length > 0) return fail(problems.join('; '), { expected: `with ${set}, a second instance on the same state dir serves on another port beside the first` });
   return pass(`with ${set}, ${second.role} listened on ${second.listenedOn} beside the first on ${first.port}; both answered the upgrade`);
 }
@@ -100,9 +99,7 @@ export function judgeOptOutRefusal(observation: OptOutObservation, settings: Jud
     if (late) problems.push(late);
   }
   if (!firstKept) return problems.length > 0 ? fail(problems.join('; '), {}, measurements) : undecided(measurements);
-  if (!firstKept.held) problems.push('the first instance no longer holds its listening socket');
-  const first101 = upgradeProblem('the first instance', firstKept.upgrade);
-  if (first101) problems.push(first101);
+  problems.push(...firstKeptProblems(firstKept));
   if (problems.length > 0) return fail(problems.join('; '), { expected: `with ${set}, a second instance on the same state dir is refused` }, measurements);
   return pass(`with ${set}, ${second.role} was refused (${describeExitSeen(second.exit)} ${Math.round(second.spawnToExitMs)} ms after spawn); the first kept serving`, measurements);
 }
