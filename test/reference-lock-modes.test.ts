@@ -197,8 +197,10 @@ test('a SIGTERM while waiting for a lock ends the wait: exit 0 at once, the hold
   assert.equal(waiting.exitedAt(), undefined, 'still waiting for the lock');
   const sentAt = performance.now();
   waiting.signal('SIGTERM');
-  assert.deepEqual(await within(waiting.closed, 2000, 'exit after SIGTERM'), { code: 0, signal: null });
-  assert.ok(waiting.exitedAt()! - sentAt < 1000, 'the wait ended promptly');
+  // Exit 0 says the signal ended the wait (a timeout exits 1); the bound only has to tell that
+  // from waiting out the rest of the 5 s, with room for a loaded 2-core host.
+  assert.deepEqual(await within(waiting.closed, 4000, 'exit after SIGTERM'), { code: 0, signal: null });
+  assert.ok(waiting.exitedAt()! - sentAt < 3500, 'the wait ended promptly');
   assert.equal(waiting.stderr(), '');
   assert.equal(readJson(join(lockTree(where.state), 'gateway.state.lock')).pid, first.pid);
 });
